@@ -1,0 +1,406 @@
+"""Agent and environment cards: declarative YAML, validated into typed models.
+
+Cards live in the checkout's top-level ``agents/`` and ``envs/`` folders and are
+shipped inside the wheel as ``rlbench/_cards``. Users add their own folders with
+``--cards DIR`` (a folder holding ``agents/`` and/or ``envs/``, or YAML files
+directly). A user's card with the same name as a shipped one replaces it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from rlbench.errors import SpecError, UnknownNameError
+
+HParamType = Literal["float", "int", "bool", "str", "list", "dict"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def shipped_card_dirs() -> list[Path]:
+    """Folders holding the shipped cards: the wheel's copy, else the checkout's."""
+    for root in (_PACKAGE_DIR / "_cards", _PACKAGE_DIR.parent):
+        if (root / "agents").is_dir() and (root / "envs").is_dir():
+            return [root]
+    return []
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PerturbSpace(_Model):
+    """Where a random perturbation plan samples a hyperparameter."""
+
+    scale: Literal["log", "linear", "int"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check(self) -> PerturbSpace:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f"a log scale needs low > 0, got {self.low}")
+        return self
+
+
+class HParamSpec(_Model):
+    """One hyperparameter of an agent card."""
+
+    type: HParamType
+    default: Any = None
+    nullable: bool = False
+    choices: list[Any] | None = None
+    min: float | None = None
+    max: float | None = None
+    exclusive_min: float | None = None
+    exclusive_max: float | None = None
+    default_from_env: str | None = None
+    perturb: PerturbSpace | None = None
+    doc: str = ""
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        parts = []
+        if self.min is not None:
+            parts.append(f">= {self.min:g}")
+        if self.exclusive_min is not None:
+            parts.append(f"> {self.exclusive_min:g}")
+        if self.max is not None:
+            parts.append(f"<= {self.max:g}")
+        if self.exclusive_max is not None:
+            parts.append(f"< {self.exclusive_max:g}")
+        text = f"a {self.type}" + (" " + " and ".join(parts) if parts else "")
+        return text + (" or null" if self.nullable else "")
+
+    def coerce(self, value: Any, where: str, source: str | None = None) -> Any:
+        """Check ``value`` against this spec and return it in canonical type.
+
+        YAML 1.1 reads ``1e-3`` as a string: such strings are converted when
+        they parse as the declared number type, never passed on as strings.
+
+        Raises:
+            SpecError: naming ``where``, the bad value and what is allowed.
+        """
+
+        def bad(why: str = "") -> SpecError:
+            msg = f"{value!r} is not allowed; expected {self.allowed()}"
+            return SpecError(msg + (f" ({why})" if why else ""), source, where)
+
+        if value is None:
+            if self.nullable or self.default_from_env:
+                return None
+            raise bad()
+        out: Any
+        if self.type in ("float", "int"):
+            if isinstance(value, bool):
+                raise bad()
+            if isinstance(value, str):
+                try:
+                    value_num = float(value.strip())
+                except ValueError:
+                    raise bad() from None
+            elif isinstance(value, (int, float)):
+                value_num = float(value)
+            else:
+                raise bad()
+            if not math.isfinite(value_num):
+                raise bad("not finite")
+            if self.type == "int":
+                if value_num != int(value_num):
+                    raise bad("not an integer")
+                out = int(value_num)
+            else:
+                out = value_num
+            if self.min is not None and out < self.min:
+                raise bad()
+            if self.max is not None and out > self.max:
+                raise bad()
+            if self.exclusive_min is not None and out <= self.exclusive_min:
+                raise bad()
+            if self.exclusive_max is not None and out >= self.exclusive_max:
+                raise bad()
+        elif self.type == "bool":
+            if not isinstance(value, bool):
+                raise bad()
+            out = value
+        elif self.type == "str":
+            if not isinstance(value, str):
+                raise bad()
+            out = value
+        elif self.type == "list":
+            if not isinstance(value, (list, tuple)):
+                raise bad()
+            out = list(value)
+        else:
+            if not isinstance(value, Mapping):
+                raise bad()
+            out = dict(value)
+        if self.choices is not None and out not in self.choices:
+            raise bad()
+        return out
+
+
+_CONSTRAINT = re.compile(r"^\s*([A-Za-z_][\w.]*|-?[\d.eE+-]+)\s*(<=|<|>=|>|==|!=)\s*([A-Za-z_][\w.]*|-?[\d.eE+-]+)\s*$")
+_OPS = {
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+class PerEnv(_Model):
+    """Per-env default overrides of an agent card, with their source."""
+
+    source: str = ""
+    hparams: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentCard(_Model):
+    """A declarative agent: its implementation, hyperparameters and spaces."""
+
+    name: str
+    entry: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    validator: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    description: str = ""
+    source: str = ""
+    hparams: dict[str, HParamSpec] = Field(default_factory=dict)
+    constraints: list[str] = Field(default_factory=list)
+    per_env: dict[str, PerEnv] = Field(default_factory=dict)
+    path: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> AgentCard:
+        for i, text in enumerate(self.constraints):
+            m = _CONSTRAINT.match(text)
+            if not m:
+                raise ValueError(
+                    f"constraints[{i}] {text!r} is not of the form 'name <= other' "
+                    "(operators <=, <, >=, >, ==, !=)"
+                )
+            for side in (m.group(1), m.group(3)):
+                if side[0].isalpha() or side[0] == "_":
+                    if side not in self.hparams:
+                        raise ValueError(f"constraints[{i}] names unknown hyperparameter {side!r}")
+        for env, over in self.per_env.items():
+            for key in over.hparams:
+                if key not in self.hparams:
+                    raise UnknownNameError(
+                        "hyperparameter", key, self.hparams, where=f"per_env.{env}.hparams"
+                    )
+        return self
+
+    def check_constraints(self, hparams: Mapping[str, Any]) -> list[str]:
+        """Return the constraints that ``hparams`` violates (empty when feasible)."""
+        broken = []
+        for text in self.constraints:
+            m = _CONSTRAINT.match(text)
+            assert m is not None  # checked at load
+            left, op, right = m.groups()
+            a = hparams.get(left) if left in self.hparams else float(left)
+            b = hparams.get(right) if right in self.hparams else float(right)
+            if a is None or b is None:
+                continue
+            if not _OPS[op](a, b):
+                broken.append(f"{text} ({left}={a!r}, {right}={b!r})")
+        return broken
+
+    def defaults(self, env_id: str) -> dict[str, Any]:
+        """The card's default hyperparameters for one env (per-env overrides applied)."""
+        values = {name: spec.default for name, spec in self.hparams.items()}
+        if env_id in self.per_env:
+            values.update(self.per_env[env_id].hparams)
+        return values
+
+
+class Threshold(_Model):
+    value: float
+    source: str = ""
+
+
+class Scores(_Model):
+    random: float | None = None
+    reference: float | None = None
+    source: str = ""
+
+
+class Budget(_Model):
+    steps: int = Field(gt=0)
+    eval_every: int = Field(gt=0)
+    eval_episodes: int = Field(gt=0)
+
+
+class EnvCard(_Model):
+    """A declarative environment: id, horizon, thresholds and reference scores."""
+
+    name: str
+    gym_id: str
+    family: str = ""
+    horizon: int = Field(gt=0)
+    survival_bonus: float = 0.0
+    thresholds: dict[str, Threshold] = Field(default_factory=dict)
+    default_threshold: str | None = None
+    scores: Scores = Field(default_factory=Scores)
+    budget: Budget | None = None
+    make_kwargs: dict[str, Any] = Field(default_factory=dict)
+    notes: str = ""
+    path: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> EnvCard:
+        if self.default_threshold is not None and self.default_threshold not in self.thresholds:
+            raise ValueError(
+                f"default_threshold {self.default_threshold!r} is not one of the thresholds "
+                f"({', '.join(self.thresholds) or 'none'})"
+            )
+        return self
+
+    def threshold(self, name: str | None = None) -> float | None:
+        """The value of a named threshold (the default one when ``name`` is None)."""
+        key = name or self.default_threshold
+        return self.thresholds[key].value if key else None
+
+
+def _loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def validation_error(err: ValidationError, source: str, prefix: str = "") -> SpecError:
+    """Turn pydantic's error into one SpecError naming the first bad field."""
+    return error_from_detail(dict(err.errors()[0]), source, prefix)
+
+
+def error_from_detail(first: dict[str, Any], source: str, prefix: str = "") -> SpecError:
+    """One pydantic error detail (``loc``, ``msg``, ``type``, ``input``) as a SpecError."""
+    path = _loc(first["loc"])
+    path = f"{prefix}.{path}" if prefix and path else (prefix or path)
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    value = first.get("input")
+    if first["type"] not in ("missing", "extra_forbidden") and not isinstance(value, dict):
+        msg = f"{value!r}: {msg}"
+    return SpecError(msg.replace("Value error, ", ""), source, path)
+
+
+def read_yaml(path: Path) -> Any:
+    """``yaml.safe_load`` a file; errors become SpecError naming the file and line."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise SpecError(f"cannot read file ({exc.strerror})", str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"not valid YAML: {problem}", str(path), where) from None
+
+
+def _card_files(dirs: Iterable[Path], kind: str) -> list[Path]:
+    files: list[Path] = []
+    for d in dirs:
+        sub = d / kind
+        root = sub if sub.is_dir() else d
+        files += sorted(root.glob("*.yaml")) + sorted(root.glob("*.yml"))
+    return files
+
+
+def parse_agent_card(data: Any, source: str) -> AgentCard:
+    if not isinstance(data, dict):
+        raise SpecError("an agent card must be a mapping with name, entry and hparams", source)
+    try:
+        return AgentCard.model_validate({**data, "path": source})
+    except ValidationError as err:
+        raise validation_error(err, source) from None
+    except UnknownNameError as err:
+        raise SpecError(str(err), source) from None
+
+
+def parse_env_cards(data: Any, source: str) -> list[EnvCard]:
+    if not isinstance(data, dict) or set(data) != {"envs"} or not isinstance(data["envs"], dict):
+        raise SpecError("an env card file must be a mapping with one key 'envs'", source)
+    cards = []
+    for name, body in data["envs"].items():
+        if not isinstance(body, dict):
+            raise SpecError("must be a mapping", source, f"envs.{name}")
+        try:
+            cards.append(EnvCard.model_validate({"name": name, **body, "path": source}))
+        except ValidationError as err:
+            raise validation_error(err, source, f"envs.{name}") from None
+    return cards
+
+
+class Catalog:
+    """All cards visible to a run: the shipped ones plus the user's folders."""
+
+    def __init__(self, extra_dirs: Iterable[Path] = ()):
+        dirs = shipped_card_dirs() + [Path(d) for d in extra_dirs]
+        self.agents: dict[str, AgentCard] = {}
+        self.envs: dict[str, EnvCard] = {}
+        for path in _card_files(dirs, "agents"):
+            card = parse_agent_card(read_yaml(path), str(path))
+            self.agents[card.name] = card
+        for path in _card_files(dirs, "envs"):
+            for env in parse_env_cards(read_yaml(path), str(path)):
+                self.envs[env.name] = env
+
+    def agent(self, name: str, where: str | None = None) -> AgentCard:
+        if name not in self.agents:
+            raise UnknownNameError(
+                "agent", name, self.agents, where, hint="add a card with --cards DIR"
+            )
+        return self.agents[name]
+
+    def env(self, name: str, where: str | None = None) -> EnvCard:
+        if name not in self.envs:
+            raise UnknownNameError(
+                "env", name, self.envs, where, hint="add an env card with --cards DIR"
+            )
+        return self.envs[name]
+
+
+@lru_cache(maxsize=8)
+def catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
+    """The (cached) catalog of shipped cards plus ``extra_dirs``."""
+    return Catalog(Path(d) for d in extra_dirs)
+
+
+def env_reference_scores(env_ids: Iterable[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Random and reference scores of envs, for normalisation (random = 0, reference = 1).
+
+    Raises:
+        InputError: when an env's card has no scores to normalise with.
+    """
+    cat = catalog()
+    random, reference = {}, {}
+    for env_id in env_ids:
+        scores = cat.env(env_id).scores
+        if scores.random is None or scores.reference is None:
+            raise SpecError(
+                "has no random/reference scores to normalise with; add them under scores:",
+                cat.env(env_id).path,
+                f"envs.{env_id}.scores",
+            )
+        random[env_id], reference[env_id] = scores.random, scores.reference
+    return random, reference

@@ -1,0 +1,262 @@
+"""The ``rlbench`` command line (Typer). Heavy imports stay inside the commands,
+so ``rlbench --help`` starts fast and never imports torch.
+
+Exit codes: 0 success, 1 some trials failed, 2 bad input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from rlbench.errors import InputError
+
+app = typer.Typer(
+    name="rlbench",
+    help="Measure how robust RL algorithms are to seeds and hyperparameters.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+CardsOpt = Annotated[
+    Optional[list[Path]],  # noqa: UP045  # typer needs Optional on 3.10
+    typer.Option("--cards", help="Extra folder of agent/env cards (repeatable)."),
+]
+
+
+def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+@app.command()
+def run(
+    suite: Annotated[str, typer.Argument(help="Suite file (.yaml) or the name of a shipped suite.")],
+    out: Annotated[Optional[Path], typer.Option(help="Results folder [default: results/<suite name>].")] = None,  # noqa: UP045
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Parallel trials [default: CPU count].")] = None,  # noqa: UP045
+    executor: Annotated[str, typer.Option(help="local (process pool) or ray.")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="Ray cluster address (with --executor ray).")] = None,  # noqa: UP045
+    cpus_per_trial: Annotated[float, typer.Option(min=0.01, help="CPUs reserved per trial on Ray.")] = 1.0,
+    max_retries: Annotated[int, typer.Option(min=0, help="Ray: retries of a trial whose worker died.")] = 1,
+    retry_failed: Annotated[bool, typer.Option(help="Rerun trials whose stored record failed.")] = False,
+    trial_timeout: Annotated[Optional[float], typer.Option(min=0.001, help="Seconds before a trial is stopped and recorded failed.")] = None,  # noqa: UP045
+    dry_run: Annotated[bool, typer.Option(help="Print the plan and exit; run nothing.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    cards: CardsOpt = None,
+) -> None:
+    """Run a suite (resumable: done trials are skipped)."""
+    from rlbench.cards import catalog
+    from rlbench.driver import default_out, run_suite
+    from rlbench.spec import load_suite
+    from rlbench.trials import expand
+
+    if executor not in ("local", "ray"):
+        raise InputError(f"--executor: unknown executor {executor!r}; executors are local, ray")
+    spec = load_suite(suite)
+    plan = expand(spec, catalog(spec.card_dirs() + tuple(str(c.resolve()) for c in cards or ())))
+    root = out or default_out(spec)
+    if dry_run:
+        _print_plan(plan, root)
+        return
+    summary = run_suite(
+        spec, root, workers=workers, executor=executor, retry_failed=retry_failed,
+        trial_timeout=trial_timeout, address=address, max_retries=max_retries,
+        cpus_per_trial=cpus_per_trial, progress=progress, plan=plan,
+    )  # fmt: skip
+    con = _console(stderr=True)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items()))
+    con.print(
+        f"{summary.path}: {summary.planned} trials ({counts}); ran {summary.ran}, "
+        f"skipped {summary.skipped} already stored"
+    )
+    for error, n in summary.failures.items():
+        con.print(f"  failed ×{n}: {error}")
+    if summary.interrupted:
+        con.print("interrupted: finished trials are kept; run the same command to resume")
+    raise typer.Exit(summary.exit_code)
+
+
+def _print_plan(plan, root: Path) -> None:  # type: ignore[no-untyped-def]
+    from collections import defaultdict
+
+    from rich.table import Table
+
+    from rlbench.store import Store
+
+    done = Store(root).statuses() if (root / "records").is_dir() else {}
+    rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    configs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for t in plan.trials:
+        key = (t.agent, t.env)
+        rows[key]["trials"] += 1
+        rows[key]["steps"] += t.budget_steps
+        rows[key]["stored"] += t.trial_id in done
+        configs[key].add(t.config_id)
+    table = Table(title=f"plan of suite {plan.suite.name!r} → {root}")
+    for col in ("agent", "env", "configs", "seeds", "trials", "env steps", "already stored"):
+        table.add_column(col, justify="left" if col in ("agent", "env") else "right")
+    for (agent, env), r in rows.items():
+        table.add_row(
+            agent, env, str(len(configs[(agent, env)])), str(len(plan.suite.seed_list())),
+            str(r["trials"]), f"{r['steps']:,}", str(r["stored"]),
+        )  # fmt: skip
+    con = _console()
+    con.print(table)
+    con.print(f"total: {len(plan.trials)} trials, {plan.total_steps:,} env steps")
+    if plan.dropped:
+        con.print(f"dropped {len(plan.dropped)} infeasible or duplicate configs:")
+        for d in plan.dropped:
+            con.print(f"  {d['agent']} on {d['env']} {d['perturbation']}: {d['reason']}")
+
+
+class ListKind(str, Enum):
+    agents = "agents"
+    envs = "envs"
+    suites = "suites"
+
+
+@app.command("list")
+def list_cmd(
+    kind: Annotated[ListKind, typer.Argument(help="What to list.")],
+    cards: CardsOpt = None,
+) -> None:
+    """List the agent cards, env cards or shipped suites."""
+    from rich.table import Table
+
+    from rlbench.cards import catalog
+
+    cat = catalog(tuple(str(c.resolve()) for c in cards or ()))
+    if kind is ListKind.agents:
+        table = Table("agent", "entry", "hyperparameters", "per-env defaults", "description")
+        for a in cat.agents.values():
+            table.add_row(a.name, a.entry, ", ".join(a.hparams) or "-", ", ".join(a.per_env) or "-", a.description)
+    elif kind is ListKind.envs:
+        table = Table("env", "family", "horizon", "thresholds", "random", "reference")
+        for e in cat.envs.values():
+            th = ", ".join(
+                f"{k}={v.value:g}{' (default)' if k == e.default_threshold else ''}" for k, v in e.thresholds.items()
+            )
+            fmt = lambda x: "-" if x is None else f"{x:g}"  # noqa: E731
+            table.add_row(e.name, e.family, str(e.horizon), th or "-", fmt(e.scores.random), fmt(e.scores.reference))
+    else:
+        from rlbench.spec import load_suite, shipped_suites
+
+        table = Table("suite", "envs", "agents", "seeds", "budget (steps)", "description")
+        for name, path in shipped_suites().items():
+            s = load_suite(str(path))
+            table.add_row(
+                name, ", ".join(e.id for e in s.env_entries()),
+                ", ".join(s.agent_label(i) for i in range(len(s.agents))),
+                str(len(s.seed_list())), f"{s.budget.steps:,}", s.description,
+            )  # fmt: skip
+    _console().print(table)
+
+
+@app.command()
+def status(path: Annotated[Path, typer.Argument(help="Results folder.")]) -> None:
+    """Counts by status per agent and env, and the distinct failure reasons."""
+    from rich.table import Table
+
+    from rlbench.store import load
+
+    res = load(path)
+    trials = res.trials
+    pending = _pending(path, set(trials["trial_id"]))
+    table = Table("agent", "env", "done", "failed", "pending", title=str(path))
+    groups = sorted(set(zip(trials["agent"], trials["env"])) | set(pending))
+    for agent, env in groups:
+        sub = trials[(trials["agent"] == agent) & (trials["env"] == env)]
+        table.add_row(
+            agent, env, str(int((sub["status"] == "done").sum())),
+            str(int((sub["status"] == "failed").sum())), str(pending.get((agent, env), 0)),
+        )  # fmt: skip
+    con = _console()
+    con.print(table)
+    failed = trials[trials["status"] == "failed"]
+    if len(failed):
+        con.print("failure reasons:")
+        for error, n in failed["error"].fillna("?").value_counts().items():
+            con.print(f"  ×{n}: {str(error).splitlines()[0][:200]}")
+
+
+def _pending(path: Path, stored: set[str]) -> dict[tuple[str, str], int]:
+    """Trials of the folder's resolved suite that have no record yet."""
+    from collections import Counter
+
+    from rlbench.spec import load_suite
+    from rlbench.trials import expand
+
+    suite_file = path / "suite.yaml"
+    if not suite_file.exists():
+        return {}
+    try:
+        plan = expand(load_suite(str(suite_file)))
+    except InputError:
+        return {}
+    return dict(Counter((t.agent, t.env) for t in plan.trials if t.trial_id not in stored))
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class Table_(str, Enum):
+    trials = "trials"
+    curves = "curves"
+
+
+@app.command()
+def export(
+    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    out: Annotated[Path, typer.Option(help="Output file.")],
+    format: Annotated[ExportFormat, typer.Option(help="csv or parquet.")] = ExportFormat.csv,
+    table: Annotated[Table_, typer.Option(help="trials (one row per trial) or curves.")] = Table_.trials,
+) -> None:
+    """Export a results folder's trials or curves table."""
+    from rlbench.store import load
+
+    res = load(path)
+    frame = res.trials if table is Table_.trials else res.curves
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if format is ExportFormat.csv:
+        frame.to_csv(out, index=False)
+    else:
+        frame.to_parquet(out, index=False)
+    _console(stderr=True).print(f"wrote {len(frame)} rows to {out}")
+
+
+def _register_optional() -> None:
+    """Commands from other modules (kept out of start-up imports)."""
+    try:
+        from rlbench.stats.cli import compare_command, power_command
+    except ImportError:
+        return
+    app.command("compare")(compare_command)
+    app.command("power")(power_command)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Console entry point: bad input → one line on stderr, exit code 2."""
+    try:
+        app()
+    except InputError as exc:
+        print(f"rlbench: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("rlbench: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

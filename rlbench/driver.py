@@ -1,0 +1,226 @@
+"""The driver: expand a suite, skip what is done, run the rest, write the store.
+
+Only the driver writes to the results folder, one atomic write per record, so
+a sweep killed at any moment resumes with the same command and loses at most
+the trials that were running.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rlbench.errors import InputError
+from rlbench.spec import Suite, load_suite
+from rlbench.store import Store, run_entry
+from rlbench.trials import Plan, Trial, expand
+
+
+@dataclass
+class RunSummary:
+    """What a run did. ``status_counts`` covers every trial of the suite."""
+
+    path: Path
+    planned: int
+    skipped: int
+    ran: int
+    status_counts: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.status_counts.get("failed", 0) else 0
+
+
+def default_out(suite: Suite) -> Path:
+    return Path("results") / suite.name
+
+
+def resolved_suite_yaml(suite: Suite) -> str:
+    body = suite.model_dump(mode="json", exclude={"source"}, exclude_none=True)
+    head = f"# resolved suite; source: {suite.source or '<in memory>'}\n"
+    return head + yaml.safe_dump(body, sort_keys=False)
+
+
+def make_executor(
+    name: str,
+    workers: int | None,
+    trial_timeout: float | None,
+    log_dir: Path | None,
+    address: str | None = None,
+    max_retries: int = 1,
+    cpus_per_trial: float = 1.0,
+) -> Any:
+    if name == "local":
+        from rlbench.executors.local import LocalExecutor
+
+        return LocalExecutor(workers, trial_timeout, log_dir)
+    if name == "ray":
+        from rlbench.executors.ray import RayExecutor
+
+        return RayExecutor(address, trial_timeout, max_retries, cpus_per_trial, workers)
+    raise InputError(f"unknown executor {name!r}; executors are local, ray")
+
+
+def run_suite(
+    suite: Suite | str | Path,
+    out: Path | str | None = None,
+    *,
+    workers: int | None = None,
+    executor: str = "local",
+    retry_failed: bool = False,
+    trial_timeout: float | None = None,
+    address: str | None = None,
+    max_retries: int = 1,
+    cpus_per_trial: float = 1.0,
+    progress: bool = True,
+    plan: Plan | None = None,
+) -> RunSummary:
+    """Run a suite into a results folder, resuming what is already there.
+
+    Args:
+        suite: a validated Suite, a path, or a shipped suite's name.
+        out: the results folder (default ``results/<suite name>``).
+        workers: parallel trials (default: CPU count).
+        executor: ``local`` (process pool) or ``ray``.
+        retry_failed: rerun trials whose stored record failed.
+        trial_timeout: seconds before a trial is stopped and recorded failed.
+        progress: show a Rich progress bar on stderr.
+
+    Returns:
+        A RunSummary; ``exit_code`` is 0 when every trial of the suite is done.
+
+    Raises:
+        InputError: bad suite, unknown names, results folder in use.
+    """
+    if not isinstance(suite, Suite):
+        suite = load_suite(str(suite))
+    plan = plan or expand(suite)
+    root = Path(out) if out is not None else default_out(suite)
+    executor_obj = make_executor(
+        executor, workers, trial_timeout, root / "logs", address, max_retries, cpus_per_trial
+    )
+    with Store(root) as store:
+        stored = store.statuses()
+        todo: list[Trial] = []
+        for trial in plan.trials:
+            status = stored.get(trial.trial_id)
+            if status is None or (status == "failed" and retry_failed):
+                todo.append(trial)
+        store.write_suite(resolved_suite_yaml(suite))
+        store.add_run(
+            {
+                **run_entry(" ".join(sys.argv), len(plan.trials)),
+                "executor": executor,
+                "to_run": len(todo),
+                "dropped": plan.dropped,
+            }
+        )
+        summary = RunSummary(root, len(plan.trials), len(plan.trials) - len(todo), len(todo))
+        interrupted = False
+        bar = _Progress(todo, enabled=progress and bool(todo))
+
+        def on_result(record: dict[str, Any]) -> None:
+            store.write_record(record)
+            stored[record["trial_id"]] = record["status"]
+            bar.finished(record)
+
+        try:
+            with bar:
+                if todo:
+                    executor_obj.run(todo, on_result, on_start=bar.started)
+        except KeyboardInterrupt:
+            interrupted = True
+        store.update_last_run(ended=time.time(), interrupted=interrupted)
+    ids = {t.trial_id for t in plan.trials}
+    counts = Counter(stored.get(t.trial_id, "pending") for t in plan.trials)
+    summary.status_counts = dict(counts)
+    summary.interrupted = interrupted
+    if counts.get("failed"):
+        failures: Counter[str] = Counter()
+        for rec in Store(root).iter_records():
+            if rec["trial_id"] in ids and rec["status"] == "failed":
+                failures[_short(rec["error"] or rec["reason"] or "?")] += 1
+        summary.failures = dict(failures)
+    return summary
+
+
+def _short(text: str, width: int = 160) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else text
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+class _Progress:
+    """Rich progress bar: trials done/failed/running, env steps/s, ETA."""
+
+    def __init__(self, todo: list[Trial], enabled: bool):
+        self.enabled = enabled
+        self.total_steps = sum(t.budget_steps for t in todo)
+        self.n = len(todo)
+        self.done = self.failed = self.running = 0
+        self.steps = 0
+        self.t0 = time.monotonic()
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self._progress = Progress(
+                TextColumn("[bold]trials"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TextColumn("[green]{task.fields[done]} done[/] [red]{task.fields[failed]} failed[/] "
+                           "[yellow]{task.fields[running]} running[/]"),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            self._task = self._progress.add_task("run", total=self.n, done=0, failed=0, running=0, rate="")
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self._progress.__exit__(None, None, None)
+
+    def started(self, trial: Trial) -> None:
+        self.running += 1
+        self._update()
+
+    def finished(self, record: dict[str, Any]) -> None:
+        self.running = max(0, self.running - 1)
+        if record["status"] == "done":
+            self.done += 1
+            self.steps += record["budget_steps"]
+        else:
+            self.failed += 1
+        self._update(advance=1)
+
+    def _update(self, advance: int = 0) -> None:
+        if not self.enabled:
+            return
+        elapsed = max(time.monotonic() - self.t0, 1e-9)
+        rate = f"{self.steps / elapsed:,.0f} steps/s" if self.steps else ""
+        self._progress.update(
+            self._task, advance=advance, done=self.done, failed=self.failed,
+            running=self.running, rate=rate,
+        )  # fmt: skip
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,186 @@
+"""Local executor: a pool of spawned worker processes, one trial at a time each.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: when one worker dies (a
+segfault, ``os._exit``) it breaks the whole pool and fails every pending
+future. Here each worker has its own pipe; the driver watches the pipes and the
+process sentinels, so a dead worker costs exactly its one trial (recorded as
+failed) and is replaced. Workers are long-lived to keep per-trial overhead low;
+every trial reseeds the global RNGs where it starts, so a record never depends
+on which worker ran it or what ran before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from rlbench.runner import failed_record
+from rlbench.trials import Trial
+
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def _worker_main(conn: Connection, log_path: str | None) -> None:
+    if log_path:
+        # MuJoCo prints harmless warnings straight to fd 2; keep them in a log
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 2)
+        os.close(fd)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C
+    from rlbench.runner import run_trial
+
+    while True:
+        try:
+            trial = conn.recv()
+        except EOFError:
+            return
+        if trial is None:
+            return
+        conn.send(run_trial(trial))
+
+
+@dataclass
+class _Slot:
+    index: int
+    process: Any
+    conn: Connection
+    trial: Trial | None = None
+    started: float = 0.0
+
+
+class LocalExecutor:
+    """Run trials on ``workers`` local processes.
+
+    Args:
+        workers: number of worker processes (default: CPU count).
+        trial_timeout: seconds after which a trial's worker is killed and the
+            trial recorded as failed (None: no limit).
+        log_dir: folder for the workers' stderr (None: inherit).
+    """
+
+    name = "local"
+
+    def __init__(
+        self, workers: int | None = None, trial_timeout: float | None = None, log_dir: Path | None = None
+    ):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.trial_timeout = trial_timeout
+        self.log_dir = log_dir
+        self._ctx = mp.get_context("spawn")
+
+    def _start(self, index: int) -> _Slot:
+        parent, child = self._ctx.Pipe()
+        log = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = str(self.log_dir / f"worker-{index}.log")
+        saved = {k: os.environ.get(k) for k in THREAD_VARS}
+        os.environ.update({k: "1" for k in THREAD_VARS})  # one BLAS thread per worker
+        try:
+            proc = self._ctx.Process(target=_worker_main, args=(child, log), daemon=True)
+            proc.start()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        child.close()
+        return _Slot(index, proc, parent)
+
+    def run(
+        self,
+        trials: Iterable[Trial],
+        on_result: Callable[[dict[str, Any]], None],
+        on_start: Callable[[Trial], None] | None = None,
+    ) -> None:
+        """Run every trial; call ``on_result(record)`` in the driver for each.
+
+        Failures of a trial (exception, crash of its process, timeout) arrive
+        as failed records. KeyboardInterrupt stops the workers and propagates.
+        """
+        queue = deque(trials)
+        slots = [self._start(i) for i in range(min(self.workers, len(queue)))]
+        try:
+            while True:
+                for slot in slots:
+                    if slot.trial is None and queue:
+                        slot.trial = queue.popleft()
+                        slot.started = time.monotonic()
+                        slot.conn.send(slot.trial)
+                        if on_start:
+                            on_start(slot.trial)
+                busy = [s for s in slots if s.trial is not None]
+                if not busy:
+                    break
+                timeout = 0.5
+                if self.trial_timeout is not None:
+                    left = min(s.started + self.trial_timeout for s in busy) - time.monotonic()
+                    timeout = max(0.0, min(timeout, left))
+                ready = wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout)
+                for i, slot in enumerate(slots):
+                    if slot.trial is None:
+                        continue
+                    if slot.conn in ready or slot.process.sentinel in ready:
+                        record = self._receive(slot)
+                        if record is None:
+                            code = slot.process.exitcode
+                            why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+                            record = failed_record(
+                                slot.trial, f"worker process died ({why}) while running the trial", "crashed"
+                            )
+                            slots[i] = self._replace(slot)
+                        else:
+                            slots[i].trial = None
+                        on_result(record)
+                    elif (
+                        self.trial_timeout is not None
+                        and time.monotonic() - slot.started >= self.trial_timeout
+                    ):
+                        record = failed_record(
+                            slot.trial,
+                            f"timed out after {self.trial_timeout:g} s (--trial-timeout)",
+                            "timeout",
+                        )
+                        slots[i] = self._replace(slot)
+                        on_result(record)
+        finally:
+            self._shutdown(slots)
+
+    def _receive(self, slot: _Slot) -> dict[str, Any] | None:
+        try:
+            if slot.conn.poll():
+                return slot.conn.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            pass
+        return None
+
+    def _replace(self, slot: _Slot) -> _Slot:
+        slot.process.kill()
+        slot.process.join(5)
+        slot.conn.close()
+        return self._start(slot.index)
+
+    def _shutdown(self, slots: list[_Slot]) -> None:
+        for slot in slots:
+            try:
+                if slot.trial is None:
+                    slot.conn.send(None)
+                else:
+                    slot.process.kill()
+            except (OSError, BrokenPipeError):
+                pass
+        for slot in slots:
+            slot.process.join(2)
+            if slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join(2)
+            slot.conn.close()

@@ -1,0 +1,221 @@
+"""Run one trial: build its context, train the agent, evaluate on the grid.
+
+This is the one place that knows about both an agent and an env. Executors call
+``run_trial`` (in a worker process) and get a plain-dict record back; it never
+raises for a failure of the trial itself: that becomes a ``failed`` record.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from rlbench import seeding
+from rlbench.errors import TrialFailure
+from rlbench.protocol import AgentFactory, Policy
+from rlbench.records import Curve, TrialRecord, provenance, summarize
+from rlbench.trials import Trial
+
+
+def make_env(trial: Trial, horizon: int | None = None) -> Any:
+    """A Gymnasium env for a trial, capped at the card's horizon."""
+    import gymnasium as gym
+
+    if trial.gym_id.startswith("rlbench/"):
+        import rlbench.tasks  # noqa: F401  # registers rlbench's own envs
+    with warnings.catch_warnings():
+        # MuJoCo 4 warns when it loads some v5 models; harmless (issue 2 note)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return gym.make(
+            trial.gym_id, max_episode_steps=horizon or trial.horizon, **trial.make_kwargs
+        )
+
+
+def load_entry(entry: str) -> AgentFactory:
+    """Import ``package.module:factory``."""
+    module, _, attr = entry.partition(":")
+    try:
+        obj = getattr(importlib.import_module(module), attr)
+    except ImportError as exc:
+        raise TrialFailure(f"cannot import agent module {module!r}: {exc}") from None
+    except AttributeError:
+        raise TrialFailure(f"agent module {module!r} has no {attr!r}") from None
+    if not callable(obj):
+        raise TrialFailure(f"agent entry {entry!r} is not callable")
+    return obj  # type: ignore[no-any-return]
+
+
+class Context:
+    """The runner's implementation of ``rlbench.protocol.TrialContext``."""
+
+    def __init__(self, trial: Trial):
+        self.trial = trial
+        self.hparams: Mapping[str, Any] = dict(trial.hparams)
+        self.env_id = trial.env
+        self.horizon = trial.horizon
+        self.budget_steps = trial.budget_steps
+        self.eval_steps = trial.eval_steps
+        self.seed = trial.seed
+        self.device = trial.device
+        self.curve = Curve()
+        self._pending = 0  # index into eval_steps of the next grid step
+        self._next: int | None = self.eval_steps[0]
+        self._eval_env: Any = None
+        self._eval_seeds = seeding.eval_episode_seeds(trial.seed, trial.eval_episodes)
+        self._started = time.perf_counter()
+
+    # -- what agents use -------------------------------------------------
+    def make_env(self) -> Any:
+        return make_env(self.trial)
+
+    def env_seed(self) -> int:
+        return seeding.int_seed(self.seed, "env")
+
+    def rng(self, stream: str) -> np.random.Generator:
+        return seeding.generator(self.seed, stream)
+
+    def int_seed(self, stream: str) -> int:
+        return seeding.int_seed(self.seed, stream)
+
+    @property
+    def next_eval_step(self) -> int | None:
+        return self._next
+
+    def evaluate_due(self, steps: int, episodes: int, policy: Policy) -> None:
+        if self._next is None or steps < self._next:
+            return
+        mean, std = self._evaluate(policy)
+        now = time.perf_counter() - self._started
+        while self._next is not None and self._next <= steps:
+            self.curve.step.append(self._next)
+            self.curve.episodes.append(int(episodes))
+            self.curve.return_mean.append(mean)
+            self.curve.return_std.append(std)
+            self.curve.wall_time.append(now)
+            self._pending += 1
+            self._next = (
+                self.eval_steps[self._pending] if self._pending < len(self.eval_steps) else None
+            )
+
+    # -- the evaluation protocol -----------------------------------------
+    def _evaluate(self, policy: Policy) -> tuple[float, float]:
+        """``eval_episodes`` episodes of ``policy`` on the eval env, fixed start seeds."""
+        import gymnasium as gym
+
+        if self._eval_env is None:
+            self._eval_env = make_env(self.trial)
+        env = self._eval_env
+        space = env.action_space
+        box = isinstance(space, gym.spaces.Box)
+        returns = []
+        for episode_seed in self._eval_seeds:
+            obs, _ = env.reset(seed=episode_seed)
+            total, done = 0.0, False
+            while not done:
+                action = policy(obs)
+                if box:
+                    action = np.clip(action, space.low, space.high)
+                obs, reward, terminated, truncated, _ = env.step(action)
+                total += float(reward)
+                done = terminated or truncated
+            returns.append(total)
+        arr = np.asarray(returns, dtype=np.float64)
+        return float(arr.mean()), float(arr.std())
+
+    def close(self) -> None:
+        if self._eval_env is not None:
+            self._eval_env.close()
+
+
+def _check_finite(curve: Curve) -> int | None:
+    for step, value in zip(curve.step, curve.return_mean):
+        if not math.isfinite(value):
+            return step
+    return None
+
+
+def run_trial(trial: Trial) -> dict[str, Any]:
+    """Run one trial to a record (as a dict). Never raises for a trial failure."""
+    for folder in trial.python_path:
+        if folder not in sys.path:
+            sys.path.append(folder)
+    started = time.time()
+    seeding.seed_globals(trial.seed)
+    ctx = Context(trial)
+    status, error, reason, failed_step = "done", None, None, None
+    try:
+        factory = load_entry(trial.entry)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            factory(ctx)
+        if ctx.next_eval_step is not None:
+            raise TrialFailure(
+                f"agent stopped before the budget: evaluated {len(ctx.curve.step)} of "
+                f"{len(ctx.eval_steps)} grid steps (next due at step {ctx.next_eval_step})"
+            )
+        bad = _check_finite(ctx.curve)
+        if bad is not None:
+            status, reason, failed_step = "failed", "diverged", bad
+            error = f"diverged at step {bad}: non-finite evaluation return"
+    except TrialFailure as exc:
+        status, error, reason = "failed", str(exc), exc.reason
+        failed_step = getattr(exc, "step", None)
+    except Exception as exc:  # a failing trial must become a record, not a dead sweep
+        status, reason = "failed", "error"
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" (at {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
+        error = f"{type(exc).__name__}: {exc}{where}"
+    finally:
+        ctx.close()
+    return _record(trial, status, error, reason, failed_step, ctx.curve, started, time.time())
+
+
+def _record(
+    trial: Trial,
+    status: str,
+    error: str | None,
+    reason: str | None,
+    failed_step: int | None,
+    curve: Curve,
+    started: float,
+    ended: float,
+) -> dict[str, Any]:
+    done = status == "done"
+    return TrialRecord(
+        trial_id=trial.trial_id,
+        agent=trial.agent,
+        card=trial.card,
+        env=trial.env,
+        config_id=trial.config_id,
+        seed=trial.seed,
+        hparams=dict(trial.hparams),
+        perturbation=dict(trial.perturbation),
+        budget_steps=trial.budget_steps,
+        eval_every=trial.eval_every,
+        eval_episodes=trial.eval_episodes,
+        threshold=trial.threshold,
+        status=status,
+        error=error,
+        reason=reason,
+        failed_step=failed_step,
+        curve=curve,
+        summary=summarize(curve, trial.threshold) if done else summarize(Curve(), None),
+        provenance=provenance(),
+        started=started,
+        ended=ended,
+        wall_time=ended - started,
+    ).to_dict()
+
+
+def failed_record(trial: Trial, error: str, reason: str) -> dict[str, Any]:
+    """A record for a trial whose worker died or timed out (written by the driver)."""
+    now = time.time()
+    return _record(trial, "failed", error, reason, None, Curve(), now, now)

@@ -1,0 +1,233 @@
+"""The results store: a folder of records, written atomically by the driver only.
+
+Layout of ``results/<suite name>/``::
+
+    suite.yaml          the resolved suite of the latest run (rewritten each run)
+    manifest.json       provenance: rlbench version, host, and one entry per run
+    records/<id>.json   one record per trial, written via temp file + rename
+    logs/               stderr of the worker processes (MuJoCo warnings etc.)
+    .lock               held (flock) by the running driver; a second run refuses
+
+A record file exists only once complete. Resume = skip the ids already there.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rlbench.errors import InputError, StoreBusyError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Store:
+    """A results folder. Open it with ``Store(path).lock()`` to write."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self.records_dir = self.root / "records"
+        self._lock_fd: int | None = None
+
+    # -- writing (driver only) -------------------------------------------
+    def lock(self) -> Store:
+        """Take the folder for this process; refuse if another run holds it.
+
+        Raises:
+            StoreBusyError: another rlbench run writes this folder now.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise StoreBusyError(
+                f"{self.root}: another rlbench run (pid {holder}) is writing this results "
+                "folder; wait for it to finish, or pass --out to write elsewhere"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock_fd = fd
+        return self
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> Store:
+        return self.lock() if self._lock_fd is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.unlock()
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        assert self._lock_fd is not None, "only the driver holding the lock writes"
+        atomic_write(self.records_dir / f"{record['trial_id']}.json", json.dumps(record))
+
+    def write_suite(self, suite_yaml: str) -> None:
+        atomic_write(self.root / "suite.yaml", suite_yaml)
+
+    def add_run(self, entry: dict[str, Any]) -> None:
+        """Append one run's provenance to the manifest."""
+        manifest = self.manifest()
+        manifest.setdefault("runs", []).append(entry)
+        atomic_write(self.root / "manifest.json", json.dumps(manifest, indent=1))
+
+    def update_last_run(self, **fields: Any) -> None:
+        manifest = self.manifest()
+        if manifest.get("runs"):
+            manifest["runs"][-1].update(fields)
+            atomic_write(self.root / "manifest.json", json.dumps(manifest, indent=1))
+
+    # -- reading ---------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        path = self.root / "manifest.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def record_ids(self) -> set[str]:
+        if not self.records_dir.is_dir():
+            return set()
+        return {
+            e.name[:-5]
+            for e in os.scandir(self.records_dir)
+            if e.name.endswith(".json") and not e.name.startswith(".")
+        }
+
+    def iter_records(self) -> Iterator[dict[str, Any]]:
+        if not self.records_dir.is_dir():
+            return
+        for entry in sorted(os.scandir(self.records_dir), key=lambda e: e.name):
+            if entry.name.endswith(".json") and not entry.name.startswith("."):
+                with open(entry.path, "rb") as fh:
+                    yield json.loads(fh.read())
+
+    def statuses(self) -> dict[str, str]:
+        """trial id -> status of every stored record."""
+        return {r["trial_id"]: r["status"] for r in self.iter_records()}
+
+
+TRIAL_COLUMNS = [
+    "trial_id", "agent", "env", "config_id", "seed", "status", "error", "reason",
+    "final_return", "auc", "best_return", "threshold_step", "threshold_episodes",
+    "wall_time", "card", "perturbation", "budget_steps",
+]  # fmt: skip
+CURVE_COLUMNS = [
+    "trial_id", "agent", "env", "config_id", "seed", "step", "episodes",
+    "return_mean", "return_std",
+]  # fmt: skip
+
+
+@dataclass
+class Results:
+    """Everything in a results folder as tidy DataFrames.
+
+    Attributes:
+        trials: one row per trial (``TRIAL_COLUMNS`` plus ``hp.<name>`` columns).
+        curves: one row per (trial, evaluation step), done trials only.
+        path: the folder.
+        manifest: the folder's provenance manifest.
+    """
+
+    trials: pd.DataFrame
+    curves: pd.DataFrame
+    path: Path
+    manifest: dict[str, Any]
+
+    def done(self) -> pd.DataFrame:
+        return self.trials[self.trials["status"] == "done"]
+
+
+def _label(perturbation: dict[str, Any]) -> str:
+    kind = perturbation.get("kind", "base")
+    if kind == "one-at-a-time":
+        return f"{perturbation['param']}x{perturbation['factor']:g}"
+    if kind == "grid":
+        return ",".join(f"{k}={v}" for k, v in perturbation.items() if k != "kind")
+    if kind == "random":
+        return f"random#{perturbation['index']}"
+    return "base"
+
+
+def load(path: Path | str) -> Results:
+    """Load a results folder into pandas.
+
+    Raises:
+        InputError: the folder does not exist or holds no records.
+    """
+    import numpy as np
+    import pandas as pd
+
+    store = Store(path)
+    if not store.root.is_dir():
+        raise InputError(f"{store.root}: no such results folder")
+    if not store.records_dir.is_dir():
+        raise InputError(f"{store.root}: not a results folder (no records/ inside); run a suite first")
+    rows: list[dict[str, Any]] = []
+    curve_cols: dict[str, list[Any]] = {c: [] for c in CURVE_COLUMNS}
+    for rec in store.iter_records():
+        summary = rec["summary"]
+        row = {
+            "trial_id": rec["trial_id"], "agent": rec["agent"], "env": rec["env"],
+            "config_id": rec["config_id"], "seed": rec["seed"], "status": rec["status"],
+            "error": rec["error"], "reason": rec["reason"],
+            "final_return": summary["final_return"], "auc": summary["auc"],
+            "best_return": summary["best_return"], "threshold_step": summary["threshold_step"],
+            "threshold_episodes": summary["threshold_episodes"], "wall_time": rec["wall_time"],
+            "card": rec["card"], "perturbation": _label(rec["perturbation"]),
+            "budget_steps": rec["budget_steps"],
+        }  # fmt: skip
+        for name, value in rec["hparams"].items():
+            row[f"hp.{name}"] = value if not isinstance(value, (list, dict)) else json.dumps(value)
+        rows.append(row)
+        curve = rec["curve"]
+        n = len(curve["step"])
+        if n:
+            for key in ("trial_id", "agent", "env", "config_id", "seed"):
+                curve_cols[key].extend([rec[key]] * n)
+            for key in ("step", "episodes", "return_mean", "return_std"):
+                curve_cols[key].extend(curve[key])
+    trials = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
+    if rows:
+        trials = pd.DataFrame(rows)
+        for col in ("final_return", "auc", "best_return", "wall_time"):
+            trials[col] = trials[col].astype(np.float64)
+        for col in ("threshold_step", "threshold_episodes"):
+            trials[col] = trials[col].astype("Int64")
+        trials = trials.sort_values(["agent", "env", "config_id", "seed"], kind="stable")
+        trials = trials.reset_index(drop=True)
+    curves = pd.DataFrame(curve_cols)
+    return Results(trials=trials, curves=curves, path=store.root, manifest=store.manifest())
+
+
+def run_entry(command: str, n_trials: int) -> dict[str, Any]:
+    """A manifest entry describing one run."""
+    from rlbench.records import provenance
+
+    return {"command": command, "started": time.time(), "trials": n_trials, **provenance()}

@@ -1,0 +1,354 @@
+"""Expand a suite into configs and trials, deterministically.
+
+A *config* is one concrete hyperparameter assignment of one agent card; its id
+is a short hash of the canonical (sorted, typed) assignment, so the same config
+has the same id in every suite. A *trial* is (agent, config, env, seed); its id
+hashes everything that determines its result, so a resumed or grown suite skips
+exactly the trials already done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import itertools
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rlbench.cards import AgentCard, Catalog, EnvCard, catalog, parse_agent_card
+from rlbench.errors import InputError, SpecError, UnknownNameError
+from rlbench.spec import Grid, OneAtATime, RandomPlan, Suite
+
+PROTOCOL_VERSION = 1
+"""Bump when a change of the runner changes records: old trial ids then rerun."""
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace: the input of every id hash."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def short_hash(value: Any, length: int = 12) -> str:
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:length]
+
+
+def config_id(card_name: str, hparams: Mapping[str, Any]) -> str:
+    """Stable id of a config: a hash of the card name and the sorted assignment."""
+    return short_hash({"card": card_name, "hparams": dict(hparams)}, 10)
+
+
+def eval_grid(budget_steps: int, every: int) -> tuple[int, ...]:
+    """Evaluation steps: 0, every, 2·every, ... and the budget itself."""
+    grid = list(range(0, budget_steps + 1, every))
+    if grid[-1] != budget_steps:
+        grid.append(budget_steps)
+    return tuple(grid)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """Everything a worker needs to run one trial; picklable and small."""
+
+    trial_id: str
+    agent: str
+    card: str
+    entry: str
+    config_id: str
+    hparams: dict[str, Any]
+    perturbation: dict[str, Any]
+    env: str
+    gym_id: str
+    horizon: int
+    make_kwargs: dict[str, Any]
+    threshold: float | None
+    seed: int
+    budget_steps: int
+    eval_every: int
+    eval_episodes: int
+    device: str = "cpu"
+    python_path: tuple[str, ...] = ()
+
+    @property
+    def eval_steps(self) -> tuple[int, ...]:
+        return eval_grid(self.budget_steps, self.eval_every)
+
+
+@dataclass(frozen=True)
+class Config:
+    agent: str
+    card: str
+    env: str
+    config_id: str
+    hparams: dict[str, Any]
+    perturbation: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """The expanded suite: trials in a deterministic order, plus what was dropped."""
+
+    suite: Suite
+    trials: list[Trial]
+    configs: list[Config]
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total_steps(self) -> int:
+        return sum(t.budget_steps for t in self.trials)
+
+
+def _load_validator(card: AgentCard) -> Callable[[Mapping[str, Any], str], None] | None:
+    if not card.validator:
+        return None
+    module, _, attr = card.validator.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError) as exc:
+        raise SpecError(f"validator {card.validator!r} cannot be loaded ({exc})", card.path) from None
+
+
+def _coerce_all(
+    card: AgentCard, values: Mapping[str, Any], where: str, source: str
+) -> dict[str, Any]:
+    out = {}
+    for name, value in values.items():
+        if name not in card.hparams:
+            raise UnknownNameError(
+                f"hyperparameter of agent {card.name!r}",
+                name,
+                card.hparams,
+                where=f"{source}: {where}",
+            )
+        out[name] = card.hparams[name].coerce(value, f"{where}.{name}", source)
+    return out
+
+
+def _variants(
+    card: AgentCard, base: dict[str, Any], plan: Any, where: str, source: str
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(overrides, perturbation description) for each config of a plan, base first."""
+    out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    if plan is None or getattr(plan, "include_base", False):
+        out.append(({}, {"kind": "base"}))
+    if plan is None:
+        return out
+    names = list(plan.values) if isinstance(plan, Grid) else (plan.params or [])
+    for i, name in enumerate(names):
+        if name not in card.hparams:
+            key = "values" if isinstance(plan, Grid) else f"params[{i}]"
+            raise UnknownNameError(
+                f"hyperparameter of agent {card.name!r}",
+                name,
+                card.hparams,
+                where=f"{source}: {where}.perturb.{key}",
+            )
+    if isinstance(plan, OneAtATime):
+        for i, name in enumerate(plan.params):
+            spec = card.hparams[name]
+            if spec.type not in ("float", "int") or base.get(name) is None:
+                raise SpecError(
+                    f"{name} is a {spec.type} with base value {base.get(name)!r}; factors "
+                    "apply to numbers only (use plan: grid to list values)",
+                    source,
+                    f"{where}.perturb.params[{i}]",
+                )
+            for factor in plan.factors:
+                value = base[name] * factor
+                if spec.type == "int":
+                    value = round(value)
+                out.append(
+                    ({name: value}, {"kind": "one-at-a-time", "param": name, "factor": factor})
+                )
+    elif isinstance(plan, Grid):
+        keys = list(plan.values)
+        for combo in itertools.product(*(plan.values[k] for k in keys)):
+            out.append((dict(zip(keys, combo)), {"kind": "grid", **dict(zip(keys, combo))}))
+    elif isinstance(plan, RandomPlan):
+        names = plan.params or [n for n, s in card.hparams.items() if s.perturb is not None]
+        for i, name in enumerate(names):
+            if card.hparams[name].perturb is None:
+                raise SpecError(
+                    f"{name} has no perturbation space in the card {card.name!r}; "
+                    f"choose among: {', '.join(n for n, s in card.hparams.items() if s.perturb)}",
+                    source,
+                    f"{where}.perturb.params[{i}]",
+                )
+        rng = np.random.default_rng(np.random.SeedSequence(plan.seed))
+        for k in range(plan.n):
+            sample: dict[str, Any] = {}
+            for name in names:
+                space = card.hparams[name].perturb
+                assert space is not None
+                if space.scale == "log":
+                    value: Any = float(math.exp(rng.uniform(math.log(space.low), math.log(space.high))))
+                elif space.scale == "int":
+                    value = int(rng.integers(int(space.low), int(space.high) + 1))
+                else:
+                    value = float(rng.uniform(space.low, space.high))
+                sample[name] = value
+            out.append((sample, {"kind": "random", "index": k}))
+    return out
+
+
+def _env_default(spec_field: str, env: EnvCard, card: AgentCard, name: str) -> Any:
+    if not hasattr(env, spec_field):
+        raise SpecError(
+            f"default_from_env names {spec_field!r}, which env cards do not have",
+            card.path,
+            f"hparams.{name}",
+        )
+    return getattr(env, spec_field)
+
+
+def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
+    """Expand a suite into its trials.
+
+    Order: agents in suite order, then envs, then configs (base first), then
+    seeds. Infeasible perturbed configs (outside a bound, or violating a card
+    constraint) are dropped and listed in ``Plan.dropped``, never clipped.
+
+    Raises:
+        InputError: unknown names, invalid base hyperparameters, bad plans.
+    """
+    cat = cards or catalog(suite.card_dirs())
+    source = suite.source or "<suite>"
+    seeds = suite.seed_list()
+    trials: list[Trial] = []
+    configs: list[Config] = []
+    dropped: list[dict[str, Any]] = []
+    python_path = _python_path(suite)
+    envs = []
+    for i, entry in enumerate(suite.env_entries()):
+        env = cat.env(entry.id, where=f"{source}: envs[{i}]")
+        if entry.threshold is not None and entry.threshold not in env.thresholds:
+            raise UnknownNameError(
+                f"threshold of env {env.name!r}",
+                entry.threshold,
+                env.thresholds,
+                where=f"{source}: envs[{i}].threshold",
+            )
+        envs.append((entry, env))
+    for a, agent_entry in enumerate(suite.agents):
+        where = f"agents[{a}]"
+        if isinstance(agent_entry.card, dict):
+            card = parse_agent_card(agent_entry.card, f"{source}: {where}.card")
+        else:
+            card = cat.agent(agent_entry.card, where=f"{source}: {where}.card")
+        label = suite.agent_label(a)
+        overrides = _coerce_all(card, agent_entry.hparams, f"{where}.hparams", source)
+        validator = _load_validator(card)
+        for entry, env in envs:
+            base = _coerce_all(card, card.defaults(env.name), f"per_env.{env.name}", card.path)
+            base.update(overrides)
+            for name, spec in card.hparams.items():
+                if base.get(name) is None and spec.default_from_env:
+                    base[name] = _env_default(spec.default_from_env, env, card, name)
+            broken = card.check_constraints(base)
+            if broken:
+                raise SpecError(
+                    f"the base config of agent {label!r} on {env.name} violates {broken[0]}",
+                    source,
+                    f"{where}.hparams",
+                )
+            seen: set[str] = set()
+            for changes, perturbation in _variants(card, base, agent_entry.perturb, where, source):
+                hp = dict(base)
+                reason = None
+                for name, value in changes.items():
+                    try:
+                        hp[name] = card.hparams[name].coerce(value, f"{where}.perturb.{name}", source)
+                    except SpecError as exc:
+                        reason = exc.detail.replace(" is not allowed", f" for {name} is not allowed")
+                        break
+                if reason is None:
+                    broken = card.check_constraints(hp)
+                    reason = f"violates {broken[0]}" if broken else None
+                if reason is not None:
+                    dropped.append(
+                        {"agent": label, "env": env.name, "perturbation": perturbation, "reason": reason}
+                    )
+                    continue
+                if validator is not None:
+                    validator(hp, env.name)
+                cid = config_id(card.name, hp)
+                if cid in seen:
+                    dropped.append(
+                        {
+                            "agent": label,
+                            "env": env.name,
+                            "perturbation": perturbation,
+                            "reason": f"same config as an earlier one ({cid})",
+                        }
+                    )
+                    continue
+                seen.add(cid)
+                configs.append(Config(label, card.name, env.name, cid, hp, perturbation))
+                budget = entry.budget or suite.budget
+                ev = entry.eval or suite.eval
+                if ev.every > budget.steps:
+                    raise SpecError(
+                        f"eval.every ({ev.every}) is larger than budget.steps ({budget.steps})",
+                        source,
+                        "eval.every",
+                    )
+                horizon = entry.horizon or env.horizon
+                threshold = env.threshold(entry.threshold)
+                for seed in seeds:
+                    identity = {
+                        "protocol": PROTOCOL_VERSION,
+                        "card": card.name,
+                        "entry": card.entry,
+                        "hparams": hp,
+                        "env": env.gym_id,
+                        "make_kwargs": env.make_kwargs,
+                        "horizon": horizon,
+                        "seed": seed,
+                        "budget": budget.steps,
+                        "eval": [ev.every, ev.episodes],
+                        "device": suite.device,
+                    }
+                    trials.append(
+                        Trial(
+                            trial_id=short_hash(identity, 16),
+                            agent=label,
+                            card=card.name,
+                            entry=card.entry,
+                            config_id=cid,
+                            hparams=hp,
+                            perturbation=perturbation,
+                            env=env.name,
+                            gym_id=env.gym_id,
+                            horizon=horizon,
+                            make_kwargs=dict(env.make_kwargs),
+                            threshold=threshold,
+                            seed=seed,
+                            budget_steps=budget.steps,
+                            eval_every=ev.every,
+                            eval_episodes=ev.episodes,
+                            device=suite.device,
+                            python_path=python_path,
+                        )
+                    )
+    ids = [t.trial_id for t in trials]
+    if len(set(ids)) != len(ids):
+        raise InputError(
+            f"{source}: two agents of the suite describe the same trials (same card and "
+            "hyperparameters); remove one"
+        )
+    return Plan(suite=suite, trials=trials, configs=configs, dropped=dropped)
+
+
+def _python_path(suite: Suite) -> tuple[str, ...]:
+    """Folders from which a user's agent module can be imported in workers."""
+    from pathlib import Path
+
+    paths = [str(Path.cwd())]
+    if suite.source and not suite.source.startswith("<"):
+        paths.append(str(Path(suite.source).resolve().parent))
+    paths += list(suite.card_dirs())
+    return tuple(dict.fromkeys(paths))
