@@ -211,7 +211,9 @@ def parse_suite(data: Any, source: str = "<suite>") -> Suite:
 
 
 def _suite_error(err: ValidationError, source: str) -> SpecError:
-    first = err.errors()[0]
+    errors = err.errors()
+    # for ``str | EnvEntry`` pydantic reports both members; a mapping was meant as EnvEntry
+    first = next((e for e in errors if e["type"] != "string_type"), errors[0])
     loc = list(first["loc"])
     # pydantic reports union members (str | EnvEntry) and plan tags in the path: drop them
     loc = [p for p in loc if p not in ("str", "EnvEntry", "one-at-a-time", "grid", "random")]

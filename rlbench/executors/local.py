@@ -132,6 +132,7 @@ class LocalExecutor:
                     if slot.conn in ready or slot.process.sentinel in ready:
                         record = self._receive(slot)
                         if record is None:
+                            slot.process.join(5)
                             code = slot.process.exitcode
                             why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
                             record = failed_record(

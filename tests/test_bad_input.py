@@ -1,0 +1,145 @@
+"""A corpus of malformed suites and cards: one clear line, exit code 2, nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import CARDS, run_cli
+
+BASE = """\
+name: t
+envs: [Pendulum-v1]
+agents: [{card: random}]
+seeds: 2
+budget: {steps: 400}
+eval: {every: 200, episodes: 2}
+"""
+
+
+def variant(old: str, new: str) -> str:
+    assert old in BASE
+    return BASE.replace(old, new)
+
+
+SLOW = "agents: [{card: slow, hparams: {sleep: 0.0}}]\ncards: [CARDS]"
+
+
+def slow(hparams: str = "", perturb: str = "") -> str:
+    agent = "{card: slow" + (f", hparams: {{{hparams}}}" if hparams else "") + (
+        f", perturb: {{{perturb}}}" if perturb else ""
+    ) + "}"
+    return variant("agents: [{card: random}]", f"agents: [{agent}]\ncards: ['{CARDS}']")
+
+
+# (case id, suite text, substrings the one-line message must contain)
+CASES = [
+    ("bad-yaml", "name: t\nenvs: [Pendulum-v1\n", ["not valid YAML", "line"]),
+    ("not-a-mapping", "- name: t\n", ["a suite must be a mapping", "list"]),
+    ("empty-file", "", ["a suite must be a mapping", "empty file"]),
+    ("unknown-top-key", BASE + "seed: 3\n", ["seed: unknown key"]),
+    ("missing-name", BASE.replace("name: t\n", ""), ["name: required key is missing"]),
+    ("empty-envs", variant("envs: [Pendulum-v1]", "envs: []"), ["envs", "at least 1"]),
+    ("missing-agents", variant("agents: [{card: random}]\n", ""), ["agents: required key"]),
+    ("env-typo", variant("[Pendulum-v1]", "[Pendulum-v2]"),
+     ["envs[0]", "unknown env 'Pendulum-v2'", "did you mean 'Pendulum-v1'"]),
+    ("agent-typo", variant("card: random", "card: randm"),
+     ["agents[0].card", "unknown agent 'randm'", "did you mean 'random'"]),
+    ("negative-seed", variant("seeds: 2", "seeds: [-1, 2]"), ["seeds", "non-negative", "-1"]),
+    ("zero-seeds", variant("seeds: 2", "seeds: 0"), ["seeds", "at least 1"]),
+    ("empty-seed-list", variant("seeds: 2", "seeds: []"), ["seeds", "empty"]),
+    ("repeated-seed", variant("seeds: 2", "seeds: [1, 1]"), ["seeds", "repeats"]),
+    ("float-string-steps", variant("steps: 400", "steps: 1e5"), ["budget.steps", "'1e5'", "integer"]),
+    ("negative-steps", variant("steps: 400", "steps: -5"), ["budget.steps", "-5", "greater than 0"]),
+    ("eval-beyond-budget", variant("every: 200", "every: 800"), ["eval.every", "larger than budget"]),
+    ("unknown-hparam", variant("{card: random}", "{card: random, hparams: {lr: 1}}"),
+     ["agents[0].hparams", "unknown hyperparameter of agent 'random' 'lr'"]),
+    ("hparam-typo", slow("sleeep: 1"), ["unknown hyperparameter", "'sleeep'", "did you mean 'sleep'"]),
+    ("hparam-wrong-type", slow("sleep: abc"),
+     ["agents[0].hparams.sleep", "'abc' is not allowed", "expected a float >= 0"]),
+    ("hparam-out-of-bounds", slow("sleep: -1"), ["agents[0].hparams.sleep", "-1"]),
+    ("unknown-plan", slow(perturb="plan: sobol"), ["unknown plan 'sobol'", "one-at-a-time, grid, random"]),
+    ("perturb-unknown-param", slow(perturb="plan: one-at-a-time, params: [slep], factors: [2]"),
+     ["perturb.params[0]", "did you mean 'sleep'"]),
+    ("perturb-empty-factors", slow(perturb="plan: one-at-a-time, params: [sleep], factors: []"),
+     ["perturb", "factors", "at least 1"]),
+    ("perturb-negative-factor", slow(perturb="plan: one-at-a-time, params: [sleep], factors: [-2]"),
+     ["factors must be positive"]),
+    ("perturb-grid-empty", slow(perturb="plan: grid, values: {sleep: []}"), ["values.sleep is an empty list"]),
+    ("perturb-random-no-space", slow(perturb="plan: random, n: 3, params: [sleep]"),
+     ["sleep has no perturbation space"]),
+    ("duplicate-agent-name", variant("[{card: random}]", "[{card: random}, {card: random}]"),
+     ["two agents are named 'random'", "distinct 'name'"]),
+    ("duplicate-env", variant("[Pendulum-v1]", "[Pendulum-v1, Pendulum-v1]"), ["listed twice"]),
+    ("unknown-threshold", variant("[Pendulum-v1]", "[{id: CartPole-v1, threshold: mania}]"),
+     ["envs[0].threshold", "unknown threshold", "'mania'"]),
+    ("bad-device", BASE + "device: tpu\n", ["device", "cpu, cuda"]),
+    ("negative-horizon", variant("[Pendulum-v1]", "[{id: Pendulum-v1, horizon: -5}]"),
+     ["envs[0].horizon", "greater than 0"]),
+    ("bad-name", variant("name: t", "name: 'my suite'"), ["name", "'my suite'"]),
+    ("inline-card-bad-entry", variant("{card: random}", "{card: {name: mine, entry: 'not an entry'}}"),
+     ["agents[0].card", "entry"]),
+]
+
+
+@pytest.mark.parametrize("case,text,expected", CASES, ids=[c[0] for c in CASES])
+def test_bad_suite(tmp_path, case, text, expected):
+    suite = tmp_path / "bad.yaml"
+    suite.write_text(text)
+    out = tmp_path / "results"
+    proc = run_cli("run", suite, "--out", out)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr  # one line, no traceback
+    for part in expected:
+        assert part in lines[0], lines[0]
+    assert str(suite) in lines[0] or case == "unknown-suite"
+    assert not out.exists()
+
+
+BAD_CARDS = [
+    ("card-unknown-key", "name: x\nentry: m:f\nhparams: {}\ncolour: red\n", ["colour", "unknown key"]),
+    ("card-bad-type", "name: x\nentry: m:f\nhparams: {a: {type: complex}}\n", ["hparams.a.type"]),
+    ("card-bad-constraint", "name: x\nentry: m:f\nhparams: {a: {type: int}}\nconstraints: ['a <= b']\n",
+     ["unknown hyperparameter 'b'"]),
+    ("card-not-yaml", "name: [x\n", ["not valid YAML"]),
+]
+
+
+@pytest.mark.parametrize("case,text,expected", BAD_CARDS, ids=[c[0] for c in BAD_CARDS])
+def test_bad_card(tmp_path, suite_file, case, text, expected):
+    cards = tmp_path / "cards" / "agents"
+    cards.mkdir(parents=True)
+    (cards / "x.yaml").write_text(text)
+    out = tmp_path / "results"
+    proc = run_cli("run", suite_file(), "--out", out, "--cards", tmp_path / "cards")
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "x.yaml" in lines[0]
+    for part in expected:
+        assert part in lines[0], lines[0]
+    assert not out.exists()
+
+
+def test_unknown_shipped_suite(tmp_path):
+    proc = run_cli("run", "quikstart", "--out", tmp_path / "r")
+    assert proc.returncode == 2
+    assert "unknown suite 'quikstart'; did you mean 'quickstart'?" in proc.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_usage_error_exit_2(tmp_path):
+    proc = run_cli("run")
+    assert proc.returncode == 2
+    proc = run_cli("run", "quickstart", "--workers", "0")
+    assert proc.returncode == 2
+
+
+def test_yaml_float_strings_are_converted(tmp_path, suite_file):
+    """YAML 1.1 reads 1e-3 as a string; a float hyperparameter converts it."""
+    from rlbench.spec import load_suite
+    from rlbench.trials import expand
+
+    path = suite_file(agents=[{"card": "slow", "hparams": {"sleep": "1e-3"}}], cards=[str(CARDS)])
+    plan = expand(load_suite(str(path)))
+    assert plan.trials[0].hparams["sleep"] == 0.001

@@ -1,0 +1,78 @@
+"""CLI smoke runs into tmp_path with tiny budgets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+
+import rlbench
+from tests.conftest import run_cli
+
+
+def test_help_does_not_import_torch():
+    code = (
+        "import sys\n"
+        "from rlbench.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'stable_baselines3', 'gymnasium', 'pandas', 'scipy') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "HEAVY []" in out, out
+
+
+def test_run_status_export(tmp_path, suite_file):
+    path = suite_file(seeds=2, envs=["Pendulum-v1", "CartPole-v1"])
+    out = tmp_path / "r"
+    dry = run_cli("run", path, "--out", out, "--dry-run")
+    assert dry.returncode == 0 and "total: 4 trials, 1,600 env steps" in dry.stdout
+    assert not out.exists()
+    proc = run_cli("run", path, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "4 trials (4 done)" in proc.stderr
+    assert (out / "suite.yaml").exists() and (out / "manifest.json").exists()
+    res = rlbench.load(out)
+    assert len(res.trials) == 4 and set(res.trials["status"]) == {"done"}
+    assert len(res.curves) == 4 * 3
+    assert {"trial_id", "agent", "env", "config_id", "seed", "final_return", "auc", "best_return",
+            "threshold_step", "wall_time"} <= set(res.trials.columns)
+    cart = res.trials[res.trials["env"] == "CartPole-v1"]
+    assert cart["threshold_step"].isna().all()  # random never reaches 475
+    for fmt in ("csv", "parquet"):
+        target = tmp_path / f"trials.{fmt}"
+        e = run_cli("export", out, "--format", fmt, "--out", target)
+        assert e.returncode == 0, e.stderr
+        frame = pd.read_csv(target) if fmt == "csv" else pd.read_parquet(target)
+        assert sorted(frame["trial_id"]) == sorted(res.trials["trial_id"])
+    curves = tmp_path / "curves.csv"
+    assert run_cli("export", out, "--out", curves, "--table", "curves").returncode == 0
+    assert len(pd.read_csv(curves)) == 12
+    st = run_cli("status", out)
+    assert st.returncode == 0 and "Pendulum-v1" in st.stdout
+
+
+def test_status_shows_pending(tmp_path, suite_file):
+    out = tmp_path / "r"
+    path = suite_file(seeds=2)
+    assert run_cli("run", path, "--out", out, "--no-progress").returncode == 0
+    # grow the stored suite by hand: the new seed is pending
+    text = (out / "suite.yaml").read_text().replace("seeds: 2", "seeds: 3")
+    (out / "suite.yaml").write_text(text)
+    st = run_cli("status", out)
+    assert st.returncode == 0
+    row = next(line for line in st.stdout.splitlines() if "Pendulum-v1" in line)
+    assert row.split("│")[3:6] == [" 2    ", " 0      ", " 1       "] or "1" in row.split("│")[5]
+
+
+def test_list(tmp_path):
+    for kind, expected in (("agents", "random"), ("envs", "Swimmer-v5"), ("suites", "quickstart")):
+        proc = run_cli("list", kind)
+        assert proc.returncode == 0 and expected in proc.stdout, proc.stderr
+    assert run_cli("list", "cards").returncode == 2
+
+
+def test_load_missing_folder(tmp_path):
+    proc = run_cli("status", tmp_path / "nope")
+    assert proc.returncode == 2 and "no such results folder" in proc.stderr
