@@ -25,9 +25,35 @@ from rlbench.records import Curve, TrialRecord, provenance, summarize
 from rlbench.trials import Trial
 
 
+_mujoco_quiet = False
+
+
+def _quiet_mujoco() -> None:
+    """Route MuJoCo's C-level warnings to logging instead of fd 2 / MUJOCO_LOG.TXT.
+
+    MuJoCo 4 warns on loading some v5 models ("settotalmass is deprecated");
+    harmless, and otherwise written to the user's terminal and into a
+    MUJOCO_LOG.TXT in the current folder.
+    """
+    global _mujoco_quiet
+    if _mujoco_quiet:
+        return
+    _mujoco_quiet = True
+    try:
+        import mujoco
+    except ImportError:
+        return
+    import logging
+
+    log = logging.getLogger("rlbench.mujoco")
+    mujoco.set_mju_user_warning(lambda message: log.debug("MuJoCo: %s", message))
+
+
 def make_env(trial: Trial, horizon: int | None = None) -> Any:
     """A Gymnasium env for a trial, capped at the card's horizon."""
     import gymnasium as gym
+
+    _quiet_mujoco()
 
     if trial.gym_id.startswith("rlbench/"):
         import rlbench.tasks  # noqa: F401  # registers rlbench's own envs
