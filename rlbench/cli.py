@@ -236,7 +236,7 @@ def export(
 def _register_optional() -> None:
     """Commands from other modules (kept out of start-up imports)."""
     try:
-        from rlbench.stats.cli import compare_command, power_command
+        from rlbench.commands.stats import compare_command, power_command
     except ImportError:
         return
     app.command("compare")(compare_command)

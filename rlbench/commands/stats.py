@@ -1,0 +1,215 @@
+"""``rlbench compare`` and ``rlbench power``: typer commands over a results folder.
+
+Registered in ``rlbench.cli``. They load the trials
+table with ``rlbench.load(path).trials``, call `rlbench.stats.frame`, and print
+rich tables (or JSON with ``--json``). Every interval is printed with a caption
+that states its CI method, resamples, seed and runs per env.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rlbench.errors import InputError
+
+
+def _load_trials(path: Path, configs: str = "base"):
+    """The trials table; with ``configs='base'``, only each agent's base config
+    where a perturbation plan gave it several (the sensitivity command covers
+    the perturbed ones)."""
+    import sys
+
+    import rlbench
+
+    if not path.exists():
+        raise InputError(f"{path}: no such results folder")
+    trials = rlbench.load(path).trials
+    if configs not in ("base", "all"):
+        raise InputError(f"--configs: {configs!r} is not allowed; expected base or all")
+    several = trials.groupby(["agent", "env"])["config_id"].nunique().max() > 1
+    if configs == "base" and several:
+        dropped = int((trials["perturbation"] != "base").sum())
+        trials = trials[trials["perturbation"] == "base"]
+        print(
+            f"note: comparing base configs only; {dropped} trials of perturbed configs left out "
+            "(rlbench sensitivity analyses them; --configs all compares each config as an agent)",
+            file=sys.stderr,
+        )
+    elif configs == "all" and several:
+        trials = trials.copy()
+        is_base = trials["perturbation"] == "base"
+        trials.loc[~is_base, "agent"] = trials["agent"] + "[" + trials["perturbation"] + "]"
+    return trials
+
+
+def _ci(interval) -> str:
+    return f"{interval.estimate:.3g} [{interval.lower:.3g}, {interval.upper:.3g}]"
+
+
+def _p(value: float) -> str:
+    return "-" if value != value else f"{value:.3g}"
+
+
+def _agent_list(agents: list[str] | None) -> list[str] | None:
+    if not agents:
+        return None
+    return [name.strip() for item in agents for name in item.split(",") if name.strip()]
+
+
+def compare_command(
+    path: Annotated[Path, typer.Argument(help="Results folder to read the trials from.")],
+    agents: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--agents", help="Agents to compare (repeat, or comma-separate; default all)."
+        ),
+    ] = None,
+    metric: Annotated[
+        str, typer.Option(help="Score column: final_return, auc or best_return.")
+    ] = "final_return",
+    normalize: Annotated[
+        bool,
+        typer.Option("--normalize", help="Normalise by the env cards' random/reference score."),
+    ] = False,
+    reps: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
+    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    nan_policy: Annotated[
+        str, typer.Option(help="'raise' on done trials with a NaN score, or 'omit' them (counted).")
+    ] = "raise",
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON, not tables.")] = False,
+    configs: Annotated[
+        str, typer.Option(help="base: each agent's base config; all: every config as an agent.")
+    ] = "base",
+) -> None:
+    """Compare agents: aggregates with bootstrap CIs, probability of improvement, tests."""
+    from rlbench.stats.frame import compare, score_matrices
+
+    trials = _load_trials(path, configs)
+    chosen = _agent_list(agents)
+    references = None
+    if normalize:
+        from rlbench.cards import env_reference_scores
+
+        matrices = score_matrices(trials, metric, chosen)
+        envs = sorted({env for scores in matrices.values() for env in scores.envs})
+        references = env_reference_scores(envs)
+    result = compare(trials, metric, chosen, references, reps, seed, confidence, nan_policy)
+    if json_output:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    _print_comparison(result)
+
+
+def _print_comparison(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    scale = "normalised " if result.normalized else ""
+    first = result.agents[0]
+    if first.aggregates:
+        table = Table(title=f"Aggregates of {scale}{result.metric} over {len(result.envs)} env(s)")
+        table.add_column("agent")
+        for interval in first.aggregates:
+            table.add_column(interval.statistic)
+        for agent in result.agents:
+            table.add_row(agent.agent, *(_ci(i) for i in agent.aggregates))
+        table.caption = "; ".join(sorted({a.aggregates[0].describe() for a in result.agents}))
+        console.print(table)
+    table = Table(title=f"{scale}{result.metric} per env")
+    columns = ("agent", "env", "done", "not done", "NaN excluded", "mean [CI]", "median", "std")
+    for column in columns:
+        table.add_column(column)
+    for agent in result.agents:
+        for task, mean, not_done in zip(agent.tasks, agent.task_means, agent.not_done, strict=True):
+            missing = ", ".join(f"{k} {v}" for k, v in not_done.items()) or "0"
+            table.add_row(
+                agent.agent,
+                str(task.task),
+                str(task.n_runs),
+                missing,
+                str(task.n_excluded),
+                _ci(mean),
+                f"{task.median:.3g}",
+                f"{task.std:.3g}",
+            )
+    table.caption = f"mean: {first.task_means[0].describe().split(';')[0]}"
+    console.print(table)
+    if result.pairs:
+        table = Table(title="Pairwise comparisons (x vs y)")
+        for column in ("x", "y", "env", "P(x > y) [CI]", "Welch p", "Holm p", "MWU p", "Hedges g"):
+            table.add_column(column)
+        for pair in result.pairs:
+            table.add_row(pair.agent_x, pair.agent_y, "all", _ci(pair.probability_of_improvement))
+            for task in pair.tasks:
+                table.add_row(
+                    "",
+                    "",
+                    task.env,
+                    f"{task.vargha_delaney_a:.3g}",
+                    _p(task.welch.p_value if task.welch else float("nan")),
+                    _p(task.welch_p_holm),
+                    _p(task.mann_whitney.p_value if task.mann_whitney else float("nan")),
+                    _p(task.hedges_g),
+                )
+        improvement = result.pairs[0].probability_of_improvement
+        table.caption = (
+            f"P(x > y): {improvement.describe()}; per env: U/(n_x n_y) without CI. "
+            f"Holm over {result.holm_family} Welch tests."
+        )
+        console.print(table)
+    for note in result.notes:
+        console.print(f"note: {note}")
+
+
+def power_command(
+    path: Annotated[Path, typer.Argument(help="Results folder to read the pilot trials from.")],
+    agent: Annotated[str, typer.Option("--agent", help="The pilot agent.")],
+    effect: Annotated[
+        float | None,
+        typer.Option(help="Difference of means to detect (score units); default 0.5/1/2 stds."),
+    ] = None,
+    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
+    power: Annotated[float, typer.Option(help="Target power (1 - beta).")] = 0.8,
+    metric: Annotated[
+        str, typer.Option(help="Score column: final_return, auc or best_return.")
+    ] = "final_return",
+    nan_policy: Annotated[
+        str, typer.Option(help="'raise' on done trials with a NaN score, or 'omit' them (counted).")
+    ] = "raise",
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
+) -> None:
+    """Seeds per agent needed to detect a difference with Welch's t-test (Colas et al. 2018)."""
+    from rlbench.stats.frame import power as power_analysis
+
+    trials = _load_trials(path)
+    report = power_analysis(trials, agent, effect, alpha, power, metric, nan_policy)
+    if json_output:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Seeds needed per agent: {agent}, {metric}")
+    for column in ("env", "pilot runs", "pilot std", "effect", "effect / std", "seeds", "power"):
+        table.add_column(column)
+    for env, result in zip(report.envs, report.results, strict=True):
+        table.add_row(
+            env,
+            str(result.pilot_runs),
+            f"{result.std_x:.3g}",
+            f"{result.effect:.3g}",
+            f"{result.effect / result.std_x:.2f}",
+            str(result.n_seeds) if result.n_seeds is not None else "> max",
+            f"{result.achieved_power:.3f}",
+        )
+    table.caption = (
+        f"{report.results[0].method}, two-sided, alpha {alpha}, target power {power}; "
+        "both agents assumed to have the pilot's std"
+    )
+    Console().print(table)

@@ -1,0 +1,87 @@
+"""rlbench's statistics: pure functions on ``(num_runs, num_tasks)`` score arrays.
+
+Modules, in the order of the data flow:
+
+* `aggregates`: point estimates (IQM, mean, median, optimality gap),
+  normalisation, per-task summaries.
+* `bootstrap`: stratified-bootstrap percentile CIs, performance profiles.
+* `sample`: BCa and percentile CIs of one sample's statistic.
+* `comparisons`: probability of improvement, Welch / Mann-Whitney / KS tests,
+  a bootstrap test, effect sizes, Holm's correction.
+* `power`: seeds needed (power analysis), false-positive rates, seed splits.
+* `frame`: the same from a tidy trials DataFrame (the typer commands are in `rlbench.commands.stats`).
+
+Every random draw comes from an explicit seed; NaN scores raise unless
+``nan_policy='omit'``, and the number omitted is reported with the result.
+"""
+
+from rlbench.stats.aggregates import (
+    iqm,
+    mean,
+    median,
+    normalize_scores,
+    optimality_gap,
+    task_summaries,
+    trimmed_mean,
+)
+from rlbench.stats.bootstrap import (
+    aggregate_interval,
+    aggregate_intervals,
+    performance_profile,
+    stratified_bootstrap,
+)
+from rlbench.stats.comparisons import (
+    bootstrap_mean_difference,
+    hedges_g,
+    holm,
+    ks_test,
+    mann_whitney,
+    probability_of_improvement,
+    vargha_delaney_a,
+    welch_test,
+)
+from rlbench.stats.power import false_positive_rate, seed_split, seeds_needed, welch_power
+from rlbench.stats.results import (
+    FalsePositiveResult,
+    Interval,
+    PowerResult,
+    Profile,
+    SeedSplitResult,
+    TaskSummary,
+    TestResult,
+)
+from rlbench.stats.sample import sample_interval
+
+__all__ = [
+    "FalsePositiveResult",
+    "Interval",
+    "PowerResult",
+    "Profile",
+    "SeedSplitResult",
+    "TaskSummary",
+    "TestResult",
+    "aggregate_interval",
+    "aggregate_intervals",
+    "bootstrap_mean_difference",
+    "false_positive_rate",
+    "hedges_g",
+    "holm",
+    "iqm",
+    "ks_test",
+    "mann_whitney",
+    "mean",
+    "median",
+    "normalize_scores",
+    "optimality_gap",
+    "performance_profile",
+    "probability_of_improvement",
+    "sample_interval",
+    "seed_split",
+    "seeds_needed",
+    "stratified_bootstrap",
+    "task_summaries",
+    "trimmed_mean",
+    "vargha_delaney_a",
+    "welch_power",
+    "welch_test",
+]

@@ -1,0 +1,158 @@
+"""The DataFrame front and the typer commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+import rlbench
+from rlbench.errors import InputError
+from rlbench.stats import aggregate_intervals, holm, probability_of_improvement, welch_test
+from rlbench.commands.stats import compare_command, power_command
+from rlbench.stats.frame import compare, power, score_matrices
+
+RANDOM = {"Hop": 0.0, "Swim": 10.0}
+REFERENCE = {"Hop": 100.0, "Swim": 110.0}
+
+
+def _trials() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    for agent, shift in (("ars", 10.0), ("ddpg", 0.0)):
+        for env, base in (("Hop", 50.0), ("Swim", 60.0)):
+            for seed in range(6):
+                score = base + shift + rng.normal(0, 5)
+                rows.append(
+                    (agent, env, f"{agent}-{env}", seed, "done", score, score / 2, score + 1)
+                )
+    rows.append(("ars", "Hop", "ars-Hop", 6, "failed", np.nan, np.nan, np.nan))
+    rows.append(("ddpg", "Swim", "ddpg-Swim", 6, "failed", np.nan, np.nan, np.nan))
+    rows.append(("ddpg", "Swim", "ddpg-Swim", 7, "failed", np.nan, np.nan, np.nan))
+    columns = ["agent", "env", "config_id", "seed", "status", "final_return", "auc", "best_return"]
+    return pd.DataFrame(rows, columns=columns).sample(frac=1.0, random_state=1)
+
+
+def test_score_matrices_count_failed_and_keep_seed_order():
+    matrices = score_matrices(_trials())
+    assert list(matrices) == ["ars", "ddpg"]
+    ars = matrices["ars"]
+    assert ars.envs == ("Hop", "Swim") and ars.seeds[0] == tuple(range(6))
+    assert ars.not_done == ({"failed": 1}, {})
+    assert matrices["ddpg"].not_done == ({}, {"failed": 2})
+    assert ars.matrix().shape == (6, 2)
+
+
+def test_compare_matches_the_array_functions():
+    trials = _trials()
+    result = compare(trials, normalize=(RANDOM, REFERENCE), reps=500, seed=3)
+    matrices = score_matrices(trials)
+    ars = (matrices["ars"].matrix() - [0.0, 10.0]) / 100.0
+    ddpg = (matrices["ddpg"].matrix() - [0.0, 10.0]) / 100.0
+    expected = aggregate_intervals(ars, reps=500, seed=3)
+    assert {i.statistic: i for i in result.agents[0].aggregates} == expected
+    (pair,) = result.pairs
+    assert pair.probability_of_improvement == probability_of_improvement(ars, ddpg, 500, 3)
+    assert pair.tasks[0].welch == welch_test(ars[:, 0], ddpg[:, 0])
+    welch_p = [t.welch.p_value for t in pair.tasks]
+    assert [t.welch_p_holm for t in pair.tasks] == holm(welch_p).tolist()
+    assert result.holm_family == 2 and result.normalized
+    assert result.agents[1].not_done == ({}, {"failed": 2})
+
+
+def test_compare_without_normalisation_keeps_only_per_env_numbers():
+    result = compare(_trials(), reps=200)
+    assert result.agents[0].aggregates == ()
+    assert result.notes == ("aggregates over envs need normalised scores (use normalize)",)
+    assert result.agents[0].task_means[0].method == "percentile, bootstrap"
+
+
+def test_compare_nan_policy_names_agent_env_and_seed():
+    trials = _trials()
+    trials.loc[(trials.agent == "ddpg") & (trials.env == "Hop") & (trials.seed == 4), "auc"] = (
+        np.nan
+    )
+    with pytest.raises(InputError) as error:
+        compare(trials, metric="auc", reps=100)
+    assert str(error.value) == (
+        "agent 'ddpg' has 1 done trial(s) with NaN/inf auc on Hop (seeds 4); "
+        "pass nan_policy='omit' to exclude them (the count is reported)"
+    )
+    result = compare(trials, metric="auc", reps=100, nan_policy="omit")
+    assert result.agents[1].n_excluded == 1 and result.agents[1].tasks[0].n_runs == 5
+
+
+def test_frame_errors():
+    with pytest.raises(InputError, match="unknown agent 'arss'; did you mean 'ars'"):
+        compare(_trials(), agents=["arss", "ddpg"])
+    with pytest.raises(InputError, match="unknown metric 'return'"):
+        compare(_trials(), metric="return")
+    with pytest.raises(InputError, match="the trials table lacks column"):
+        compare(_trials().drop(columns="status"))
+    trials = _trials()
+    with pytest.raises(InputError, match="ran on different envs"):
+        compare(trials[~((trials.agent == "ddpg") & (trials.env == "Swim"))])
+    trials.loc[(trials.agent == "ars") & (trials.seed == 0), "config_id"] = "other"
+    with pytest.raises(InputError, match="agent 'ars' has 2 configs on env 'Hop'"):
+        compare(trials)
+
+
+def test_power_per_env():
+    report = power(_trials(), "ars", effect=5.0)
+    assert report.envs == ("Hop", "Swim")
+    assert all(r.n_seeds is not None and r.pilot_runs == 6 for r in report.results)
+    assert report.not_done == {"Hop": {"failed": 1}, "Swim": {}}
+    default = power(_trials(), "ars")
+    assert len(default.results) == 6  # 3 effect sizes x 2 envs
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    trials = _trials()
+    monkeypatch.setattr(
+        rlbench, "load", lambda path: types.SimpleNamespace(trials=trials), raising=False
+    )
+    cards = types.ModuleType("rlbench.cards")
+    cards.env_reference_scores = lambda envs: (RANDOM, REFERENCE)
+    monkeypatch.setitem(sys.modules, "rlbench.cards", cards)
+    app = typer.Typer()
+    app.command("compare")(compare_command)
+    app.command("power")(power_command)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def test_compare_command_table_and_json(cli, tmp_path):
+    result = cli("compare", str(tmp_path), "--normalize", "--reps", "300", "--seed", "2")
+    assert result.exit_code == 0, result.output
+    assert "95% CI: percentile, stratified bootstrap (runs within tasks), 300 resamples" in (
+        result.output
+    )
+    assert "Holm over 2 Welch tests" in result.output
+    result = cli("compare", str(tmp_path), "--agents", "ars,ddpg", "--reps", "100", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["pairs"][0]["probability_of_improvement"]["reps"] == 100
+    assert data["agents"][1]["not_done"] == [{}, {"failed": 2}]
+
+
+def test_power_command(cli, tmp_path):
+    result = cli("power", str(tmp_path), "--agent", "ars", "--effect", "5")
+    assert result.exit_code == 0, result.output
+    assert "Welch t-test, noncentral t, two-sided, alpha 0.05" in result.output
+    result = cli("power", str(tmp_path), "--agent", "nope", "--json")
+    assert isinstance(result.exception, InputError)
+    assert str(result.exception) == "unknown agent 'nope' (known: ars, ddpg)"
+
+
+def test_commands_do_not_import_torch():
+    code = "import sys, rlbench.commands.stats, rlbench.stats.frame; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
