@@ -136,7 +136,8 @@ class Store:
 TRIAL_COLUMNS = [
     "trial_id", "agent", "env", "config_id", "seed", "status", "error", "reason",
     "final_return", "auc", "best_return", "threshold_step", "threshold_episodes",
-    "wall_time", "card", "perturbation", "budget_steps",
+    "wall_time", "card", "perturbation", "perturb_kind", "perturb_param", "perturb_factor",
+    "threshold", "budget_steps",
 ]  # fmt: skip
 CURVE_COLUMNS = [
     "trial_id", "agent", "env", "config_id", "seed", "step", "episodes",
@@ -150,6 +151,10 @@ class Results:
 
     Attributes:
         trials: one row per trial (``TRIAL_COLUMNS`` plus ``hp.<name>`` columns).
+            ``perturbation`` is a label ("base", "step_sizex0.5", "a=1,b=2",
+            "random#3"); ``perturb_kind`` is base / one-at-a-time / grid /
+            random, and one-at-a-time rows name ``perturb_param`` and
+            ``perturb_factor``.
         curves: one row per (trial, evaluation step), done trials only.
         path: the folder.
         manifest: the folder's provenance manifest.
@@ -201,7 +206,10 @@ def load(path: Path | str) -> Results:
             "best_return": summary["best_return"], "threshold_step": summary["threshold_step"],
             "threshold_episodes": summary["threshold_episodes"], "wall_time": rec["wall_time"],
             "card": rec["card"], "perturbation": _label(rec["perturbation"]),
-            "budget_steps": rec["budget_steps"],
+            "perturb_kind": rec["perturbation"].get("kind", "base"),
+            "perturb_param": rec["perturbation"].get("param"),
+            "perturb_factor": rec["perturbation"].get("factor"),
+            "threshold": rec["threshold"], "budget_steps": rec["budget_steps"],
         }  # fmt: skip
         for name, value in rec["hparams"].items():
             row[f"hp.{name}"] = value if not isinstance(value, (list, dict)) else json.dumps(value)
@@ -216,7 +224,7 @@ def load(path: Path | str) -> Results:
     trials = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
     if rows:
         trials = pd.DataFrame(rows)
-        for col in ("final_return", "auc", "best_return", "wall_time"):
+        for col in ("final_return", "auc", "best_return", "wall_time", "perturb_factor", "threshold"):
             trials[col] = trials[col].astype(np.float64)
         for col in ("threshold_step", "threshold_episodes"):
             trials[col] = trials[col].astype("Int64")
