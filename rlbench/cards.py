@@ -152,7 +152,9 @@ class HParamSpec(_Model):
         return out
 
 
-_CONSTRAINT = re.compile(r"^\s*([A-Za-z_][\w.]*|-?[\d.eE+-]+)\s*(<=|<|>=|>|==|!=)\s*([A-Za-z_][\w.]*|-?[\d.eE+-]+)\s*$")
+_CONSTRAINT = re.compile(
+    r"^\s*([A-Za-z_][\w.]*|-?[\d.eE+-]+)\s*(<=|<|>=|>|==|!=)\s*([A-Za-z_][\w.]*|-?[\d.eE+-]+)\s*$"
+)
 _OPS = {
     "<=": lambda a, b: a <= b,
     "<": lambda a, b: a < b,

@@ -30,7 +30,7 @@ CardsOpt = Annotated[
 ]
 
 
-def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
+def _console(stderr: bool = False):
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
@@ -38,15 +38,32 @@ def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
 
 @app.command()
 def run(
-    suite: Annotated[str, typer.Argument(help="Suite file (.yaml) or the name of a shipped suite.")],
-    out: Annotated[Optional[Path], typer.Option(help="Results folder [default: results/<suite name>].")] = None,  # noqa: UP045
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Parallel trials [default: CPU count].")] = None,  # noqa: UP045
+    suite: Annotated[
+        str, typer.Argument(help="Suite file (.yaml) or the name of a shipped suite.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder [default: results/<suite name>].")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Parallel trials [default: CPU count].")
+    ] = None,
     executor: Annotated[str, typer.Option(help="local (process pool) or ray.")] = "local",
-    address: Annotated[Optional[str], typer.Option(help="Ray cluster address (with --executor ray).")] = None,  # noqa: UP045
-    cpus_per_trial: Annotated[float, typer.Option(min=0.01, help="CPUs reserved per trial on Ray.")] = 1.0,
-    max_retries: Annotated[int, typer.Option(min=0, help="Ray: retries of a trial whose worker died.")] = 1,
-    retry_failed: Annotated[bool, typer.Option(help="Rerun trials whose stored record failed.")] = False,
-    trial_timeout: Annotated[Optional[float], typer.Option(min=0.001, help="Seconds before a trial is stopped and recorded failed.")] = None,  # noqa: UP045
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address (with --executor ray).")
+    ] = None,
+    cpus_per_trial: Annotated[
+        float, typer.Option(min=0.01, help="CPUs reserved per trial on Ray.")
+    ] = 1.0,
+    max_retries: Annotated[
+        int, typer.Option(min=0, help="Ray: retries of a trial whose worker died.")
+    ] = 1,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Rerun trials whose stored record failed.")
+    ] = False,
+    trial_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Seconds before a trial is stopped and recorded failed."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option(help="Print the plan and exit; run nothing.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     cards: CardsOpt = None,
@@ -83,7 +100,7 @@ def run(
     raise typer.Exit(summary.exit_code)
 
 
-def _print_plan(plan, root: Path) -> None:  # type: ignore[no-untyped-def]
+def _print_plan(plan, root: Path) -> None:
     from collections import defaultdict
 
     from rich.table import Table
@@ -136,15 +153,29 @@ def list_cmd(
     if kind is ListKind.agents:
         table = Table("agent", "entry", "hyperparameters", "per-env defaults", "description")
         for a in cat.agents.values():
-            table.add_row(a.name, a.entry, ", ".join(a.hparams) or "-", ", ".join(a.per_env) or "-", a.description)
+            table.add_row(
+                a.name,
+                a.entry,
+                ", ".join(a.hparams) or "-",
+                ", ".join(a.per_env) or "-",
+                a.description,
+            )
     elif kind is ListKind.envs:
         table = Table("env", "family", "horizon", "thresholds", "random", "reference")
         for e in cat.envs.values():
             th = ", ".join(
-                f"{k}={v.value:g}{' (default)' if k == e.default_threshold else ''}" for k, v in e.thresholds.items()
+                f"{k}={v.value:g}{' (default)' if k == e.default_threshold else ''}"
+                for k, v in e.thresholds.items()
             )
             fmt = lambda x: "-" if x is None else f"{x:g}"  # noqa: E731
-            table.add_row(e.name, e.family, str(e.horizon), th or "-", fmt(e.scores.random), fmt(e.scores.reference))
+            table.add_row(
+                e.name,
+                e.family,
+                str(e.horizon),
+                th or "-",
+                fmt(e.scores.random),
+                fmt(e.scores.reference),
+            )
     else:
         from rlbench.spec import load_suite, shipped_suites
 
@@ -170,7 +201,7 @@ def status(path: Annotated[Path, typer.Argument(help="Results folder.")]) -> Non
     trials = res.trials
     pending = _pending(path, set(trials["trial_id"]))
     table = Table("agent", "env", "done", "failed", "pending", title=str(path))
-    groups = sorted(set(zip(trials["agent"], trials["env"])) | set(pending))
+    groups = sorted(set(zip(trials["agent"], trials["env"], strict=True)) | set(pending))
     for agent, env in groups:
         sub = trials[(trials["agent"] == agent) & (trials["env"] == env)]
         table.add_row(
@@ -218,7 +249,9 @@ def export(
     path: Annotated[Path, typer.Argument(help="Results folder.")],
     out: Annotated[Path, typer.Option(help="Output file.")],
     format: Annotated[ExportFormat, typer.Option(help="csv or parquet.")] = ExportFormat.csv,
-    table: Annotated[Table_, typer.Option(help="trials (one row per trial) or curves.")] = Table_.trials,
+    table: Annotated[
+        Table_, typer.Option(help="trials (one row per trial) or curves.")
+    ] = Table_.trials,
 ) -> None:
     """Export a results folder's trials or curves table."""
     from rlbench.store import load

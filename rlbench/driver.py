@@ -172,14 +172,22 @@ class _Progress:
         self.t0 = time.monotonic()
         if enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self._progress = Progress(
                 TextColumn("[bold]trials"),
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
-                TextColumn("[green]{task.fields[done]} done[/] [red]{task.fields[failed]} failed[/] "
-                           "[yellow]{task.fields[running]} running[/]"),
+                TextColumn(
+                    "[green]{task.fields[done]} done[/] [red]{task.fields[failed]} failed[/] "
+                    "[yellow]{task.fields[running]} running[/]"
+                ),
                 TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
                 TextColumn("ETA"),
@@ -187,7 +195,9 @@ class _Progress:
                 console=Console(stderr=True),
                 transient=False,
             )
-            self._task = self._progress.add_task("run", total=self.n, done=0, failed=0, running=0, rate="")
+            self._task = self._progress.add_task(
+                "run", total=self.n, done=0, failed=0, running=0, rate=""
+            )
 
     def __enter__(self) -> _Progress:
         if self.enabled:

@@ -76,8 +76,13 @@ def summarize(curve: Curve, threshold: float | None) -> dict[str, Any]:
             reached (censored) or when the env has no threshold.
     """
     if not curve.return_mean:
-        return {"final_return": None, "auc": None, "best_return": None,
-                "threshold_step": None, "threshold_episodes": None}
+        return {
+            "final_return": None,
+            "auc": None,
+            "best_return": None,
+            "threshold_step": None,
+            "threshold_episodes": None,
+        }
     returns = curve.return_mean
     hit = None
     if threshold is not None:
@@ -109,7 +114,7 @@ def _git_commit() -> str | None:
 @lru_cache(maxsize=1)
 def provenance() -> dict[str, Any]:
     """Versions, git commit, host and Python of the process running trials."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in _VERSIONED:
         try:
             versions[name] = metadata.version(name)

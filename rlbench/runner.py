@@ -24,7 +24,6 @@ from rlbench.protocol import AgentFactory, Policy
 from rlbench.records import Curve, TrialRecord, provenance, summarize
 from rlbench.trials import Trial
 
-
 _mujoco_quiet = False
 
 
@@ -76,7 +75,7 @@ def load_entry(entry: str) -> AgentFactory:
         raise TrialFailure(f"agent module {module!r} has no {attr!r}") from None
     if not callable(obj):
         raise TrialFailure(f"agent entry {entry!r} is not callable")
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 class Context:
@@ -162,7 +161,7 @@ class Context:
 
 
 def _check_finite(curve: Curve) -> int | None:
-    for step, value in zip(curve.step, curve.return_mean):
+    for step, value in zip(curve.step, curve.return_mean, strict=True):
         if not math.isfinite(value):
             return step
     return None

@@ -144,7 +144,7 @@ class Suite(_Model):
     @model_validator(mode="after")
     def _unique(self) -> Suite:
         seen: set[str] = set()
-        for i, agent in enumerate(self.agents):
+        for i in range(len(self.agents)):
             label = self.agent_label(i)
             if label in seen:
                 raise ValueError(

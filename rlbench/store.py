@@ -193,7 +193,9 @@ def load(path: Path | str) -> Results:
     if not store.root.is_dir():
         raise InputError(f"{store.root}: no such results folder")
     if not store.records_dir.is_dir():
-        raise InputError(f"{store.root}: not a results folder (no records/ inside); run a suite first")
+        raise InputError(
+            f"{store.root}: not a results folder (no records/ inside); run a suite first"
+        )
     rows: list[dict[str, Any]] = []
     curve_cols: dict[str, list[Any]] = {c: [] for c in CURVE_COLUMNS}
     for rec in store.iter_records():
@@ -224,7 +226,14 @@ def load(path: Path | str) -> Results:
     trials = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
     if rows:
         trials = pd.DataFrame(rows)
-        for col in ("final_return", "auc", "best_return", "wall_time", "perturb_factor", "threshold"):
+        for col in (
+            "final_return",
+            "auc",
+            "best_return",
+            "wall_time",
+            "perturb_factor",
+            "threshold",
+        ):
             trials[col] = trials[col].astype(np.float64)
         for col in ("threshold_step", "threshold_episodes"):
             trials[col] = trials[col].astype("Int64")

@@ -107,9 +107,11 @@ def _load_validator(card: AgentCard) -> Callable[[Mapping[str, Any], str], None]
         return None
     module, _, attr = card.validator.partition(":")
     try:
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as exc:
-        raise SpecError(f"validator {card.validator!r} cannot be loaded ({exc})", card.path) from None
+        raise SpecError(
+            f"validator {card.validator!r} cannot be loaded ({exc})", card.path
+        ) from None
 
 
 def _coerce_all(
@@ -158,16 +160,17 @@ def _variants(
                     f"{where}.perturb.params[{i}]",
                 )
             for factor in plan.factors:
-                value = base[name] * factor
+                scaled = base[name] * factor
                 if spec.type == "int":
-                    value = round(value)
+                    scaled = round(scaled)
                 out.append(
-                    ({name: value}, {"kind": "one-at-a-time", "param": name, "factor": factor})
+                    ({name: scaled}, {"kind": "one-at-a-time", "param": name, "factor": factor})
                 )
     elif isinstance(plan, Grid):
         keys = list(plan.values)
         for combo in itertools.product(*(plan.values[k] for k in keys)):
-            out.append((dict(zip(keys, combo)), {"kind": "grid", **dict(zip(keys, combo))}))
+            values = dict(zip(keys, combo, strict=True))
+            out.append((values, {"kind": "grid", **values}))
     elif isinstance(plan, RandomPlan):
         names = plan.params or [n for n, s in card.hparams.items() if s.perturb is not None]
         for i, name in enumerate(names):
@@ -185,7 +188,9 @@ def _variants(
                 space = card.hparams[name].perturb
                 assert space is not None
                 if space.scale == "log":
-                    value: Any = float(math.exp(rng.uniform(math.log(space.low), math.log(space.high))))
+                    value: Any = float(
+                        math.exp(rng.uniform(math.log(space.low), math.log(space.high)))
+                    )
                 elif space.scale == "int":
                     value = int(rng.integers(int(space.low), int(space.high) + 1))
                 else:
@@ -261,16 +266,25 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                 reason = None
                 for name, value in changes.items():
                     try:
-                        hp[name] = card.hparams[name].coerce(value, f"{where}.perturb.{name}", source)
+                        hp[name] = card.hparams[name].coerce(
+                            value, f"{where}.perturb.{name}", source
+                        )
                     except SpecError as exc:
-                        reason = exc.detail.replace(" is not allowed", f" for {name} is not allowed")
+                        reason = exc.detail.replace(
+                            " is not allowed", f" for {name} is not allowed"
+                        )
                         break
                 if reason is None:
                     broken = card.check_constraints(hp)
                     reason = f"violates {broken[0]}" if broken else None
                 if reason is not None:
                     dropped.append(
-                        {"agent": label, "env": env.name, "perturbation": perturbation, "reason": reason}
+                        {
+                            "agent": label,
+                            "env": env.name,
+                            "perturbation": perturbation,
+                            "reason": reason,
+                        }
                     )
                     continue
                 if validator is not None:

@@ -12,12 +12,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CARDS = FIXTURES / "cards"
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run the real CLI in a subprocess (exit codes and stderr as a user sees them)."""
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "rlbench.cli", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, timeout=timeout, env=env,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=env,
     )
 
 

@@ -25,9 +25,12 @@ SLOW = "agents: [{card: slow, hparams: {sleep: 0.0}}]\ncards: [CARDS]"
 
 
 def slow(hparams: str = "", perturb: str = "") -> str:
-    agent = "{card: slow" + (f", hparams: {{{hparams}}}" if hparams else "") + (
-        f", perturb: {{{perturb}}}" if perturb else ""
-    ) + "}"
+    agent = (
+        "{card: slow"
+        + (f", hparams: {{{hparams}}}" if hparams else "")
+        + (f", perturb: {{{perturb}}}" if perturb else "")
+        + "}"
+    )
     return variant("agents: [{card: random}]", f"agents: [{agent}]\ncards: ['{CARDS}']")
 
 
@@ -40,44 +43,104 @@ CASES = [
     ("missing-name", BASE.replace("name: t\n", ""), ["name: required key is missing"]),
     ("empty-envs", variant("envs: [Pendulum-v1]", "envs: []"), ["envs", "at least 1"]),
     ("missing-agents", variant("agents: [{card: random}]\n", ""), ["agents: required key"]),
-    ("env-typo", variant("[Pendulum-v1]", "[Pendulum-v2]"),
-     ["envs[0]", "unknown env 'Pendulum-v2'", "did you mean 'Pendulum-v1'"]),
-    ("agent-typo", variant("card: random", "card: randm"),
-     ["agents[0].card", "unknown agent 'randm'", "did you mean 'random'"]),
+    (
+        "env-typo",
+        variant("[Pendulum-v1]", "[Pendulum-v2]"),
+        ["envs[0]", "unknown env 'Pendulum-v2'", "did you mean 'Pendulum-v1'"],
+    ),
+    (
+        "agent-typo",
+        variant("card: random", "card: randm"),
+        ["agents[0].card", "unknown agent 'randm'", "did you mean 'random'"],
+    ),
     ("negative-seed", variant("seeds: 2", "seeds: [-1, 2]"), ["seeds", "non-negative", "-1"]),
     ("zero-seeds", variant("seeds: 2", "seeds: 0"), ["seeds", "at least 1"]),
     ("empty-seed-list", variant("seeds: 2", "seeds: []"), ["seeds", "empty"]),
     ("repeated-seed", variant("seeds: 2", "seeds: [1, 1]"), ["seeds", "repeats"]),
-    ("float-string-steps", variant("steps: 400", "steps: 1e5"), ["budget.steps", "'1e5'", "integer"]),
-    ("negative-steps", variant("steps: 400", "steps: -5"), ["budget.steps", "-5", "greater than 0"]),
-    ("eval-beyond-budget", variant("every: 200", "every: 800"), ["eval.every", "larger than budget"]),
-    ("unknown-hparam", variant("{card: random}", "{card: random, hparams: {lr: 1}}"),
-     ["agents[0].hparams", "unknown hyperparameter of agent 'random' 'lr'"]),
-    ("hparam-typo", slow("sleeep: 1"), ["unknown hyperparameter", "'sleeep'", "did you mean 'sleep'"]),
-    ("hparam-wrong-type", slow("sleep: abc"),
-     ["agents[0].hparams.sleep", "'abc' is not allowed", "expected a float >= 0"]),
+    (
+        "float-string-steps",
+        variant("steps: 400", "steps: 1e5"),
+        ["budget.steps", "'1e5'", "integer"],
+    ),
+    (
+        "negative-steps",
+        variant("steps: 400", "steps: -5"),
+        ["budget.steps", "-5", "greater than 0"],
+    ),
+    (
+        "eval-beyond-budget",
+        variant("every: 200", "every: 800"),
+        ["eval.every", "larger than budget"],
+    ),
+    (
+        "unknown-hparam",
+        variant("{card: random}", "{card: random, hparams: {lr: 1}}"),
+        ["agents[0].hparams", "unknown hyperparameter of agent 'random' 'lr'"],
+    ),
+    (
+        "hparam-typo",
+        slow("sleeep: 1"),
+        ["unknown hyperparameter", "'sleeep'", "did you mean 'sleep'"],
+    ),
+    (
+        "hparam-wrong-type",
+        slow("sleep: abc"),
+        ["agents[0].hparams.sleep", "'abc' is not allowed", "expected a float >= 0"],
+    ),
     ("hparam-out-of-bounds", slow("sleep: -1"), ["agents[0].hparams.sleep", "-1"]),
-    ("unknown-plan", slow(perturb="plan: sobol"), ["unknown plan 'sobol'", "one-at-a-time, grid, random"]),
-    ("perturb-unknown-param", slow(perturb="plan: one-at-a-time, params: [slep], factors: [2]"),
-     ["perturb.params[0]", "did you mean 'sleep'"]),
-    ("perturb-empty-factors", slow(perturb="plan: one-at-a-time, params: [sleep], factors: []"),
-     ["perturb", "factors", "at least 1"]),
-    ("perturb-negative-factor", slow(perturb="plan: one-at-a-time, params: [sleep], factors: [-2]"),
-     ["factors must be positive"]),
-    ("perturb-grid-empty", slow(perturb="plan: grid, values: {sleep: []}"), ["values.sleep is an empty list"]),
-    ("perturb-random-no-space", slow(perturb="plan: random, n: 3, params: [sleep]"),
-     ["sleep has no perturbation space"]),
-    ("duplicate-agent-name", variant("[{card: random}]", "[{card: random}, {card: random}]"),
-     ["two agents are named 'random'", "distinct 'name'"]),
+    (
+        "unknown-plan",
+        slow(perturb="plan: sobol"),
+        ["unknown plan 'sobol'", "one-at-a-time, grid, random"],
+    ),
+    (
+        "perturb-unknown-param",
+        slow(perturb="plan: one-at-a-time, params: [slep], factors: [2]"),
+        ["perturb.params[0]", "did you mean 'sleep'"],
+    ),
+    (
+        "perturb-empty-factors",
+        slow(perturb="plan: one-at-a-time, params: [sleep], factors: []"),
+        ["perturb", "factors", "at least 1"],
+    ),
+    (
+        "perturb-negative-factor",
+        slow(perturb="plan: one-at-a-time, params: [sleep], factors: [-2]"),
+        ["factors must be positive"],
+    ),
+    (
+        "perturb-grid-empty",
+        slow(perturb="plan: grid, values: {sleep: []}"),
+        ["values.sleep is an empty list"],
+    ),
+    (
+        "perturb-random-no-space",
+        slow(perturb="plan: random, n: 3, params: [sleep]"),
+        ["sleep has no perturbation space"],
+    ),
+    (
+        "duplicate-agent-name",
+        variant("[{card: random}]", "[{card: random}, {card: random}]"),
+        ["two agents are named 'random'", "distinct 'name'"],
+    ),
     ("duplicate-env", variant("[Pendulum-v1]", "[Pendulum-v1, Pendulum-v1]"), ["listed twice"]),
-    ("unknown-threshold", variant("[Pendulum-v1]", "[{id: CartPole-v1, threshold: mania}]"),
-     ["envs[0].threshold", "unknown threshold", "'mania'"]),
+    (
+        "unknown-threshold",
+        variant("[Pendulum-v1]", "[{id: CartPole-v1, threshold: mania}]"),
+        ["envs[0].threshold", "unknown threshold", "'mania'"],
+    ),
     ("bad-device", BASE + "device: tpu\n", ["device", "cpu, cuda"]),
-    ("negative-horizon", variant("[Pendulum-v1]", "[{id: Pendulum-v1, horizon: -5}]"),
-     ["envs[0].horizon", "greater than 0"]),
+    (
+        "negative-horizon",
+        variant("[Pendulum-v1]", "[{id: Pendulum-v1, horizon: -5}]"),
+        ["envs[0].horizon", "greater than 0"],
+    ),
     ("bad-name", variant("name: t", "name: 'my suite'"), ["name", "'my suite'"]),
-    ("inline-card-bad-entry", variant("{card: random}", "{card: {name: mine, entry: 'not an entry'}}"),
-     ["agents[0].card", "entry"]),
+    (
+        "inline-card-bad-entry",
+        variant("{card: random}", "{card: {name: mine, entry: 'not an entry'}}"),
+        ["agents[0].card", "entry"],
+    ),
 ]
 
 
@@ -97,10 +160,17 @@ def test_bad_suite(tmp_path, case, text, expected):
 
 
 BAD_CARDS = [
-    ("card-unknown-key", "name: x\nentry: m:f\nhparams: {}\ncolour: red\n", ["colour", "unknown key"]),
+    (
+        "card-unknown-key",
+        "name: x\nentry: m:f\nhparams: {}\ncolour: red\n",
+        ["colour", "unknown key"],
+    ),
     ("card-bad-type", "name: x\nentry: m:f\nhparams: {a: {type: complex}}\n", ["hparams.a.type"]),
-    ("card-bad-constraint", "name: x\nentry: m:f\nhparams: {a: {type: int}}\nconstraints: ['a <= b']\n",
-     ["unknown hyperparameter 'b'"]),
+    (
+        "card-bad-constraint",
+        "name: x\nentry: m:f\nhparams: {a: {type: int}}\nconstraints: ['a <= b']\n",
+        ["unknown hyperparameter 'b'"],
+    ),
     ("card-not-yaml", "name: [x\n", ["not valid YAML"]),
 ]
 

@@ -14,13 +14,28 @@ CAT = catalog()
 def test_cards_are_found():
     assert shipped_card_dirs()
     assert "random" in CAT.agents
-    for env in ("Pendulum-v1", "MountainCarContinuous-v0", "CartPole-v1", "Swimmer-v5", "Hopper-v5",
-                "HalfCheetah-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5"):
+    for env in (
+        "Pendulum-v1",
+        "MountainCarContinuous-v0",
+        "CartPole-v1",
+        "Swimmer-v5",
+        "Hopper-v5",
+        "HalfCheetah-v5",
+        "Walker2d-v5",
+        "Ant-v5",
+        "Humanoid-v5",
+    ):
         assert env in CAT.envs
 
 
-MANIA = {"Swimmer-v5": 325, "Hopper-v5": 3120, "HalfCheetah-v5": 3430, "Walker2d-v5": 4390,
-         "Ant-v5": 3580, "Humanoid-v5": 6000}
+MANIA = {
+    "Swimmer-v5": 325,
+    "Hopper-v5": 3120,
+    "HalfCheetah-v5": 3430,
+    "Walker2d-v5": 4390,
+    "Ant-v5": 3580,
+    "Humanoid-v5": 6000,
+}
 
 
 @pytest.mark.parametrize("env", sorted(MANIA))

@@ -16,7 +16,8 @@ def test_help_does_not_import_torch():
         "import sys\n"
         "from rlbench.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('torch', 'stable_baselines3', 'gymnasium', 'pandas', 'scipy') if m in sys.modules]\n"
+        "mods = ('torch', 'stable_baselines3', 'gymnasium', 'pandas', 'scipy')\n"
+        "heavy = [m for m in mods if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
@@ -36,8 +37,18 @@ def test_run_status_export(tmp_path, suite_file):
     res = rlbench.load(out)
     assert len(res.trials) == 4 and set(res.trials["status"]) == {"done"}
     assert len(res.curves) == 4 * 3
-    assert {"trial_id", "agent", "env", "config_id", "seed", "final_return", "auc", "best_return",
-            "threshold_step", "wall_time"} <= set(res.trials.columns)
+    assert {
+        "trial_id",
+        "agent",
+        "env",
+        "config_id",
+        "seed",
+        "final_return",
+        "auc",
+        "best_return",
+        "threshold_step",
+        "wall_time",
+    } <= set(res.trials.columns)
     cart = res.trials[res.trials["env"] == "CartPole-v1"]
     assert cart["threshold_step"].isna().all()  # random never reaches 475
     for fmt in ("csv", "parquet"):

@@ -50,12 +50,18 @@ def test_resume_across_executors(tmp_path, suite_file, ray_instance):
 def test_killed_worker_is_retried_then_failed(tmp_path, suite_file, ray_instance):
     markers = tmp_path / "markers"
     markers.mkdir()
-    suite = load_suite(str(suite_file(
-        seeds=2,
-        agents=[{"card": "dies_once", "hparams": {"marker_dir": str(markers)}},
-                {"card": "exits", "hparams": {"bad_seed": 1}}],
-        cards=[str(CARDS)],
-    )))
+    suite = load_suite(
+        str(
+            suite_file(
+                seeds=2,
+                agents=[
+                    {"card": "dies_once", "hparams": {"marker_dir": str(markers)}},
+                    {"card": "exits", "hparams": {"bad_seed": 1}},
+                ],
+                cards=[str(CARDS)],
+            )
+        )
+    )
     out = tmp_path / "r"
     summary = rlbench.run_suite(suite, out, executor="ray", max_retries=1, progress=False)
     res = rlbench.load(out).trials.set_index(["agent", "seed"])
@@ -71,8 +77,13 @@ def test_killed_worker_is_retried_then_failed(tmp_path, suite_file, ray_instance
 
 
 def test_trial_timeout_on_ray(tmp_path, suite_file, ray_instance):
-    suite = load_suite(str(suite_file(
-        seeds=2, agents=[{"card": "hangs", "hparams": {"bad_seed": 0}}], cards=[str(CARDS)])))
+    suite = load_suite(
+        str(
+            suite_file(
+                seeds=2, agents=[{"card": "hangs", "hparams": {"bad_seed": 0}}], cards=[str(CARDS)]
+            )
+        )
+    )
     out = tmp_path / "r"
     rlbench.run_suite(suite, out, executor="ray", trial_timeout=5, progress=False)
     res = rlbench.load(out).trials.set_index("seed")

@@ -21,9 +21,16 @@ def test_readme_agent_example(tmp_path, suite_file):
     cards = tmp_path / "my_cards"
     (cards / "agents").mkdir(parents=True)
     (cards / "my_agent.py").write_text(block_after(text, "`my_cards/my_agent.py`"))
-    (cards / "agents" / "my-agent.yaml").write_text(block_after(text, "`my_cards/agents/my-agent.yaml`"))
-    path = suite_file(agents=[{"card": "my-agent"}], seeds=2, budget={"steps": 2000},
-                      eval={"every": 1000, "episodes": 2}, cards=["my_cards"])
+    (cards / "agents" / "my-agent.yaml").write_text(
+        block_after(text, "`my_cards/agents/my-agent.yaml`")
+    )
+    path = suite_file(
+        agents=[{"card": "my-agent"}],
+        seeds=2,
+        budget={"steps": 2000},
+        eval={"every": 1000, "episodes": 2},
+        cards=["my_cards"],
+    )
     proc = run_cli("run", path, "--out", tmp_path / "r", "--no-progress")
     assert proc.returncode == 0, proc.stderr
     res = rlbench.load(tmp_path / "r")

@@ -73,11 +73,15 @@ def test_faults_become_failed_records(tmp_path, suite_file):
     assert "failed ×1: RuntimeError: boom on seed 1" in proc.stderr
     # the status command lists the distinct reasons
     st = run_cli("status", out)
-    assert st.returncode == 0 and "boom on seed 1" in st.stdout and "worker process died" in st.stdout
+    assert (
+        st.returncode == 0 and "boom on seed 1" in st.stdout and "worker process died" in st.stdout
+    )
 
 
 def test_timeout_and_retry_failed(tmp_path, suite_file):
-    path = suite_file(seeds=2, agents=[{"card": "hangs", "hparams": {"bad_seed": 0}}], cards=[str(CARDS)])
+    path = suite_file(
+        seeds=2, agents=[{"card": "hangs", "hparams": {"bad_seed": 0}}], cards=[str(CARDS)]
+    )
     out = tmp_path / "r"
     proc = run_cli("run", path, "--out", out, "--trial-timeout", "3", "--no-progress")
     assert proc.returncode == 1
@@ -87,7 +91,9 @@ def test_timeout_and_retry_failed(tmp_path, suite_file):
     # a plain rerun skips the failure; --retry-failed reruns it (and it fails again)
     again = run_cli("run", path, "--out", out, "--no-progress", "--trial-timeout", "3")
     assert "ran 0" in again.stderr and again.returncode == 1
-    retry = run_cli("run", path, "--out", out, "--no-progress", "--trial-timeout", "3", "--retry-failed")
+    retry = run_cli(
+        "run", path, "--out", out, "--no-progress", "--trial-timeout", "3", "--retry-failed"
+    )
     assert "ran 1" in retry.stderr
 
 
@@ -102,12 +108,26 @@ def test_results_do_not_depend_on_worker_count(tmp_path, suite_file):
 
 
 def test_kill_and_resume(tmp_path, suite_file):
-    path = suite_file(seeds=8, agents=[{"card": "slow", "hparams": {"sleep": 0.4}}], cards=[str(CARDS)])
+    path = suite_file(
+        seeds=8, agents=[{"card": "slow", "hparams": {"sleep": 0.4}}], cards=[str(CARDS)]
+    )
     out = tmp_path / "killed"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rlbench.cli", "run", str(path), "--out", str(out), "--workers", "2",
-         "--no-progress"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "rlbench.cli",
+            "run",
+            str(path),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--no-progress",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while len(Store(out).record_ids()) < 3 and time.monotonic() < deadline:
@@ -148,12 +168,26 @@ def test_growing_a_suite_reuses_records(tmp_path, suite_file):
 
 @pytest.mark.parametrize("signum", [signal.SIGINT])
 def test_ctrl_c_keeps_finished(tmp_path, suite_file, signum):
-    path = suite_file(seeds=6, agents=[{"card": "slow", "hparams": {"sleep": 0.5}}], cards=[str(CARDS)])
+    path = suite_file(
+        seeds=6, agents=[{"card": "slow", "hparams": {"sleep": 0.5}}], cards=[str(CARDS)]
+    )
     out = tmp_path / "r"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rlbench.cli", "run", str(path), "--out", str(out), "--workers", "1",
-         "--no-progress"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "rlbench.cli",
+            "run",
+            str(path),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--no-progress",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while len(Store(out).record_ids()) < 1 and time.monotonic() < deadline:

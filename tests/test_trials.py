@@ -15,11 +15,25 @@ CARD = {
     "name": "toy",
     "entry": "faulty_agents:slow",
     "hparams": {
-        "width": {"type": "int", "default": 8, "min": 1, "max": 64,
-                  "perturb": {"scale": "int", "low": 1, "high": 64}},
-        "top": {"type": "int", "default": 4, "min": 1, "perturb": {"scale": "int", "low": 1, "high": 64}},
-        "rate": {"type": "float", "default": 0.1, "exclusive_min": 0,
-                 "perturb": {"scale": "log", "low": 0.001, "high": 1.0}},
+        "width": {
+            "type": "int",
+            "default": 8,
+            "min": 1,
+            "max": 64,
+            "perturb": {"scale": "int", "low": 1, "high": 64},
+        },
+        "top": {
+            "type": "int",
+            "default": 4,
+            "min": 1,
+            "perturb": {"scale": "int", "low": 1, "high": 64},
+        },
+        "rate": {
+            "type": "float",
+            "default": 0.1,
+            "exclusive_min": 0,
+            "perturb": {"scale": "log", "low": 0.001, "high": 1.0},
+        },
     },
     "constraints": ["top <= width"],
 }
@@ -29,20 +43,34 @@ def suite(perturb=None, seeds=3, envs=("Pendulum-v1",)):
     agent = {"card": CARD}
     if perturb:
         agent["perturb"] = perturb
-    return parse_suite({
-        "name": "p", "envs": list(envs), "agents": [agent], "seeds": seeds,
-        "budget": {"steps": 100}, "eval": {"every": 50, "episodes": 1},
-    })
+    return parse_suite(
+        {
+            "name": "p",
+            "envs": list(envs),
+            "agents": [agent],
+            "seeds": seeds,
+            "budget": {"steps": 100},
+            "eval": {"every": 50, "episodes": 1},
+        }
+    )
 
 
-factors = st.lists(st.sampled_from([0.25, 0.5, 0.75, 1.5, 2.0, 4.0, 10.0]), min_size=1, max_size=4, unique=True)
+factors = st.lists(
+    st.sampled_from([0.25, 0.5, 0.75, 1.5, 2.0, 4.0, 10.0]), min_size=1, max_size=4, unique=True
+)
 
 
 @settings(max_examples=40, deadline=None)
-@given(factors=factors, n_seeds=st.integers(1, 5), params=st.sets(st.sampled_from(["width", "top", "rate"]), min_size=1))
+@given(
+    factors=factors,
+    n_seeds=st.integers(1, 5),
+    params=st.sets(st.sampled_from(["width", "top", "rate"]), min_size=1),
+)
 def test_one_at_a_time_counts_and_feasibility(factors, n_seeds, params):
     params = sorted(params)
-    plan = expand(suite({"plan": "one-at-a-time", "params": params, "factors": factors}, seeds=n_seeds))
+    plan = expand(
+        suite({"plan": "one-at-a-time", "params": params, "factors": factors}, seeds=n_seeds)
+    )
     card = parse_agent_card(CARD, "card")
     n_configs = len({t.config_id for t in plan.trials})
     # every candidate is either kept or dropped with a reason, never clipped
@@ -64,8 +92,10 @@ def test_one_at_a_time_counts_and_feasibility(factors, n_seeds, params):
 
 
 @settings(max_examples=30, deadline=None)
-@given(widths=st.lists(st.integers(1, 16), min_size=1, max_size=4, unique=True),
-       tops=st.lists(st.integers(1, 16), min_size=1, max_size=4, unique=True))
+@given(
+    widths=st.lists(st.integers(1, 16), min_size=1, max_size=4, unique=True),
+    tops=st.lists(st.integers(1, 16), min_size=1, max_size=4, unique=True),
+)
 def test_grid_drops_exactly_the_infeasible(widths, tops):
     plan = expand(suite({"plan": "grid", "values": {"width": widths, "top": tops}}, seeds=1))
     feasible = {(w, t) for w, t in itertools.product(widths, tops) if t <= w}

@@ -69,7 +69,10 @@ class LocalExecutor:
     name = "local"
 
     def __init__(
-        self, workers: int | None = None, trial_timeout: float | None = None, log_dir: Path | None = None
+        self,
+        workers: int | None = None,
+        trial_timeout: float | None = None,
+        log_dir: Path | None = None,
     ):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.trial_timeout = trial_timeout
@@ -134,9 +137,15 @@ class LocalExecutor:
                         if record is None:
                             slot.process.join(5)
                             code = slot.process.exitcode
-                            why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+                            why = (
+                                f"signal {-code}"
+                                if code is not None and code < 0
+                                else f"exit code {code}"
+                            )
                             record = failed_record(
-                                slot.trial, f"worker process died ({why}) while running the trial", "crashed"
+                                slot.trial,
+                                f"worker process died ({why}) while running the trial",
+                                "crashed",
                             )
                             slots[i] = self._replace(slot)
                         else:
@@ -159,7 +168,7 @@ class LocalExecutor:
     def _receive(self, slot: _Slot) -> dict[str, Any] | None:
         try:
             if slot.conn.poll():
-                return slot.conn.recv()  # type: ignore[no-any-return]
+                return slot.conn.recv()
         except (EOFError, OSError):
             pass
         return None

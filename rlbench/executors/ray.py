@@ -131,7 +131,7 @@ class RayExecutor:
     def _result(self, ref: Any, trial: Trial) -> dict[str, Any]:
         ray = self.ray
         try:
-            return ray.get(ref)  # type: ignore[no-any-return]
+            return ray.get(ref)
         except ray.exceptions.WorkerCrashedError as exc:
             return failed_record(
                 trial,
@@ -140,4 +140,6 @@ class RayExecutor:
                 "crashed",
             )
         except ray.exceptions.RayError as exc:
-            return failed_record(trial, f"Ray: {type(exc).__name__}: {str(exc).splitlines()[0]}", "crashed")
+            return failed_record(
+                trial, f"Ray: {type(exc).__name__}: {str(exc).splitlines()[0]}", "crashed"
+            )

@@ -22,24 +22,33 @@ def main(n: int) -> None:
     import rlbench
     from rlbench.spec import parse_suite
 
-    suite = parse_suite({
-        "name": "scale", "envs": ["Pendulum-v1"], "agents": [{"card": "random"}], "seeds": n,
-        "budget": {"steps": 200}, "eval": {"every": 200, "episodes": 1},
-    })
+    suite = parse_suite(
+        {
+            "name": "scale",
+            "envs": ["Pendulum-v1"],
+            "agents": [{"card": "random"}],
+            "seeds": n,
+            "budget": {"steps": 200},
+            "eval": {"every": 200, "episodes": 1},
+        }
+    )
     workers = 2
     for executor in ("local", "ray"):
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
-            summary = rlbench.run_suite(suite, Path(out), workers=workers, executor=executor,
-                                        progress=False)
+            summary = rlbench.run_suite(
+                suite, Path(out), workers=workers, executor=executor, progress=False
+            )
             wall = time.perf_counter() - t0
             trials = rlbench.load(out).trials
             busy = float(trials["wall_time"].sum())
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         per_trial = (wall * workers - busy) / n
-        print(f"{executor}: {n} trials in {wall:.1f} s ({summary.status_counts}); "
-              f"mean trial {1000 * busy / n:.1f} ms; overhead per trial {1000 * per_trial:.1f} ms "
-              f"(incl. start-up); driver peak RSS {rss:.0f} MB")
+        print(
+            f"{executor}: {n} trials in {wall:.1f} s ({summary.status_counts}); "
+            f"mean trial {1000 * busy / n:.1f} ms; overhead per trial {1000 * per_trial:.1f} ms "
+            f"(incl. start-up); driver peak RSS {rss:.0f} MB"
+        )
 
 
 if __name__ == "__main__":

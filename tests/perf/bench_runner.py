@@ -10,7 +10,6 @@ Prints, each measured in this run against a reference in the same run:
 
 from __future__ import annotations
 
-import json
 import resource
 import subprocess
 import sys
@@ -27,10 +26,16 @@ def suite(seeds, steps, every=None, envs=("Pendulum-v1",), episodes=5, perturb=N
     agent = {"card": "random"}
     if perturb:
         agent = {"card": perturb[0], "perturb": perturb[1]}
-    return parse_suite({
-        "name": "bench", "envs": list(envs), "agents": [agent], "seeds": seeds,
-        "budget": {"steps": steps}, "eval": {"every": every or steps, "episodes": episodes},
-    })
+    return parse_suite(
+        {
+            "name": "bench",
+            "envs": list(envs),
+            "agents": [agent],
+            "seeds": seeds,
+            "budget": {"steps": steps},
+            "eval": {"every": every or steps, "episodes": episodes},
+        }
+    )
 
 
 def plain_loop(gym_id, steps, every, episodes, seed):
@@ -74,8 +79,10 @@ def overhead():
     for i in range(len(trials)):
         plain_loop("Pendulum-v1", steps, every, episodes, i)
     plain = (time.perf_counter() - t0) / len(trials)
-    print(f"per trial: run_trial {harness * 1000:.1f} ms, plain loop {plain * 1000:.1f} ms, "
-          f"harness overhead {1000 * (harness - plain):.1f} ms (target <= 300 ms)")
+    print(
+        f"per trial: run_trial {harness * 1000:.1f} ms, plain loop {plain * 1000:.1f} ms, "
+        f"harness overhead {1000 * (harness - plain):.1f} ms (target <= 300 ms)"
+    )
 
 
 def workers_scaling():
@@ -88,48 +95,89 @@ def workers_scaling():
             t0 = time.perf_counter()
             run_suite(s, Path(out), workers=workers, progress=False)
             times[workers] = time.perf_counter() - t0
-    print(f"20-trial sweep: 1 worker {times[1]:.1f} s, 2 workers {times[2]:.1f} s, "
-          f"throughput ratio {times[1] / times[2]:.2f}x (target >= 1.8x)")
+    print(
+        f"20-trial sweep: 1 worker {times[1]:.1f} s, 2 workers {times[2]:.1f} s, "
+        f"throughput ratio {times[1] / times[2]:.2f}x (target >= 1.8x)"
+    )
 
 
 def cli_help():
     runs = []
     for _ in range(5):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "rlbench.cli", "--help"], capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "rlbench.cli", "--help"], capture_output=True, check=True
+        )
         runs.append(time.perf_counter() - t0)
     print(f"rlbench --help: median {np.median(runs) * 1000:.0f} ms wall (target <= 500 ms)")
 
 
 def expand_and_load():
-    from rlbench.records import Curve, TrialRecord, summarize, provenance
+    from rlbench.records import Curve, TrialRecord, provenance, summarize
     from rlbench.store import Store, load
     from rlbench.trials import expand
 
-    big = suite(500, 1000, 100, perturb=("ars", {"plan": "one-at-a-time",
-                                                 "params": ["step_size", "noise"],
-                                                 "factors": [0.25, 0.5, 2.0, 4.0, 8.0]}))
+    big = suite(
+        500,
+        1000,
+        100,
+        perturb=(
+            "ars",
+            {
+                "plan": "one-at-a-time",
+                "params": ["step_size", "noise"],
+                "factors": [0.25, 0.5, 2.0, 4.0, 8.0],
+            },
+        ),
+    )
     t0 = time.perf_counter()
     plan = expand(big)
     t_expand = time.perf_counter() - t0
     trials = plan.trials[:5000]
     with tempfile.TemporaryDirectory() as out, Store(out) as store:
         for t in trials:
-            curve = Curve(list(t.eval_steps), list(range(len(t.eval_steps))),
-                          [float(i) for i in range(len(t.eval_steps))], [0.0] * len(t.eval_steps),
-                          [0.0] * len(t.eval_steps))
-            rec = TrialRecord(t.trial_id, t.agent, t.card, t.env, t.config_id, t.seed, t.hparams,
-                              t.perturbation, t.budget_steps, t.eval_every, t.eval_episodes,
-                              t.threshold, "done", None, None, None, curve,
-                              summarize(curve, t.threshold), provenance(), 0.0, 1.0, 1.0)
+            curve = Curve(
+                list(t.eval_steps),
+                list(range(len(t.eval_steps))),
+                [float(i) for i in range(len(t.eval_steps))],
+                [0.0] * len(t.eval_steps),
+                [0.0] * len(t.eval_steps),
+            )
+            rec = TrialRecord(
+                t.trial_id,
+                t.agent,
+                t.card,
+                t.env,
+                t.config_id,
+                t.seed,
+                t.hparams,
+                t.perturbation,
+                t.budget_steps,
+                t.eval_every,
+                t.eval_episodes,
+                t.threshold,
+                "done",
+                None,
+                None,
+                None,
+                curve,
+                summarize(curve, t.threshold),
+                provenance(),
+                0.0,
+                1.0,
+                1.0,
+            )
             store.write_record(rec.to_dict())
         t0 = time.perf_counter()
         res = load(out)
         t_load = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"expand {len(plan.trials)} trials: {t_expand:.2f} s (target <= 2 s); load {len(res.trials)} "
-          f"records ({len(res.curves)} curve rows): {t_load:.2f} s (target <= 2 s); "
-          f"driver peak RSS {rss:.0f} MB (target <= 300 MB)")
+    print(
+        f"expand {len(plan.trials)} trials: {t_expand:.2f} s (target <= 2 s); "
+        f"load {len(res.trials)} "
+        f"records ({len(res.curves)} curve rows): {t_load:.2f} s (target <= 2 s); "
+        f"driver peak RSS {rss:.0f} MB (target <= 300 MB)"
+    )
 
 
 if __name__ == "__main__":
