@@ -274,6 +274,12 @@ def _register_optional() -> None:
         return
     app.command("compare")(compare_command)
     app.command("power")(power_command)
+    from rlbench.commands.reproduce import reproduce_command
+    from rlbench.commands.sensitivity import sensitivity_command
+
+    app.command("sensitivity")(sensitivity_command)
+
+    app.command("reproduce")(reproduce_command)
 
 
 _register_optional()

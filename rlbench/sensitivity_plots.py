@@ -1,0 +1,158 @@
+"""Figures of the sensitivity analysis (matplotlib, Agg): each takes a
+`rlbench.sensitivity.SensitivityResult` and returns a Figure; nothing is
+computed here. Colours per agent from the Okabe-Ito palette, agents sorted.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # after selecting the backend
+from matplotlib.figure import Figure
+
+from rlbench.errors import InputError
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+
+def _colours(agents) -> dict[str, str]:
+    return {a: OKABE_ITO[i % len(OKABE_ITO)] for i, a in enumerate(sorted(set(agents)))}
+
+
+def _envs(items, env: str | None) -> list[str]:
+    envs = sorted({item.env for item in items})
+    if env is not None:
+        if env not in envs:
+            raise InputError(f"env {env!r} has nothing to plot here (envs: {', '.join(envs)})")
+        return [env]
+    return envs
+
+
+def _empty(message: str) -> Figure:
+    fig = plt.figure(figsize=(5, 2))
+    fig.text(0.5, 0.5, message, ha="center", va="center")
+    return fig
+
+
+def plot_sensitivity_curves(result, env: str | None = None) -> Figure:
+    """One panel per (env, hyperparameter): the metric against the factor or value.
+
+    Lines with CI bands (one-at-a-time, grid marginals) or points with error bars
+    (random plans); the base config is marked with a black ring.
+    """
+    if not result.curves:
+        return _empty("no sensitivity curves (no perturbed hyperparameter)")
+    envs = _envs(result.curves, env)
+    panels = sorted({(c.env, c.param) for c in result.curves if c.env in envs})
+    colours = _colours(c.agent for c in result.curves)
+    cols = min(3, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
+    for ax, (panel_env, param) in zip(axes.ravel(), panels, strict=False):
+        for curve in (c for c in result.curves if (c.env, c.param) == (panel_env, param)):
+            pts = [p for p in curve.points if p.metric is not None and math.isfinite(p.x)]
+            xs = [p.x for p in pts]
+            ys = [p.metric.estimate for p in pts]
+            lo = [p.metric.lower for p in pts]
+            hi = [p.metric.upper for p in pts]
+            colour = colours[curve.agent]
+            if curve.kind == "random":
+                ax.errorbar(
+                    xs,
+                    ys,
+                    yerr=[
+                        [y - a for y, a in zip(ys, lo, strict=True)],
+                        [b - y for y, b in zip(ys, hi, strict=True)],
+                    ],
+                    fmt="o",
+                    ms=3,
+                    color=colour,
+                    label=curve.agent,
+                )
+            else:
+                ax.plot(xs, ys, "o-", color=colour, label=curve.agent)
+                ax.fill_between(xs, lo, hi, color=colour, alpha=0.2, linewidth=0)
+            for p in pts:
+                if p.is_base:
+                    ax.plot([p.x], [p.metric.estimate], "o", ms=10, mfc="none", color="black")
+            if curve.axis == "factor" or (xs and min(xs) > 0 and max(xs) / min(xs) > 20):
+                ax.set_xscale("log", base=2)
+            ax.set_xlabel(
+                f"{param} ({'factor of base value' if curve.axis == 'factor' else 'value'})"
+            )
+        ax.set_ylabel(f"{result.stat} of {result.metric} (return)")
+        ax.set_title(f"{panel_env}: {param}", fontsize=9)
+        ax.legend(fontsize=7)
+    for ax in axes.ravel()[len(panels) :]:
+        ax.set_visible(False)
+    fig.suptitle(
+        f"Sensitivity: {result.stat} over seeds, {result.confidence:.0%} bootstrap CI "
+        f"({result.reps} resamples); ring = base config",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_success_rates(result, env: str | None = None) -> Figure:
+    """Per config, the fraction of seeds reaching the threshold with its exact interval."""
+    if not result.success:
+        return _empty("no success rates (no env with a threshold)")
+    envs = _envs(result.success, env)
+    items = [s for s in result.success if s.env in envs]
+    colours = _colours(s.agent for s in result.success)
+    fig, axes = plt.subplots(len(envs), 1, figsize=(8, 3 * len(envs)), squeeze=False)
+    for ax, panel_env in zip(axes[:, 0], envs, strict=True):
+        labels, position = [], 0
+        for rates in (s for s in items if s.env == panel_env):
+            for config in rates.configs:
+                r = config.rate
+                ax.bar(
+                    position,
+                    r.estimate,
+                    color=colours[rates.agent],
+                    yerr=[[r.estimate - r.lower], [r.upper - r.estimate]],
+                    capsize=2,
+                )
+                labels.append(f"{rates.agent}: {config.label}")
+                position += 1
+        ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("fraction of seeds reaching threshold")
+        ax.set_title(
+            f"{panel_env}: success rates (Clopper-Pearson {result.confidence:.0%})", fontsize=9
+        )
+    fig.tight_layout()
+    return fig
+
+
+def plot_sensitivity_ranking(result) -> Figure:
+    """Agents' mean absolute normalised drop from base, least sensitive at the top."""
+    ranking = result.ranking
+    if ranking is None:
+        return _empty("no cross-agent ranking (needs 2+ agents with one-at-a-time plans)")
+    colours = _colours(a.agent for a in ranking.agents)
+    fig, ax = plt.subplots(figsize=(6, 0.6 * len(ranking.agents) + 1.5))
+    for i, agent in enumerate(ranking.agents):
+        s = agent.sensitivity
+        ax.errorbar(
+            [s.estimate],
+            [i],
+            xerr=[[s.estimate - s.lower], [s.upper - s.estimate]],
+            fmt="o",
+            color=colours[agent.agent],
+            capsize=3,
+        )
+    ax.set_yticks(range(len(ranking.agents)), [a.agent for a in ranking.agents])
+    ax.invert_yaxis()
+    ax.set_xlabel("mean |drop from base| (normalised return: random = 0, reference = 1)")
+    ax.set_title(
+        f"Sensitivity to one-at-a-time perturbations ({result.confidence:.0%} "
+        f"bootstrap CI over seeds, {result.reps} resamples)",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,151 @@
+"""`analyse` on synthetic trials with planted structure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from rlbench.errors import InputError
+from rlbench.sensitivity import analyse
+from rlbench.sensitivity_plots import (
+    plot_sensitivity_curves,
+    plot_sensitivity_ranking,
+    plot_success_rates,
+)
+from tests.sensitivity.synthetic import frame, grid_trials, oat_trials
+
+REFERENCES = ({"E": 0.0}, {"E": 1.0})
+
+
+def _planted_grid(seed=0):
+    rng = np.random.default_rng(seed)
+    a = np.array([0.0, 3.0, 6.0])  # strong
+    b = np.array([0.0, 1.0, 2.0])  # weak
+    c = np.array([0.0, 0.0, 0.0])  # inert
+    surface = a[:, None, None] + b[None, :, None] + c[None, None, :]
+    values = {"a": [1, 2, 3], "b": [1, 2, 3], "c": [1, 2, 3]}
+    return surface, grid_trials(surface, values, seed_sd=1.0, n_seeds=12, rng=rng)
+
+
+def test_planted_grid_variance_shares_and_importance():
+    surface, trials = _planted_grid()
+    result = analyse(trials, stat="mean", reps=300)
+    (variance,) = result.variance
+    var_config = surface.ravel().var(ddof=1)
+    planted = var_config / (var_config + 1.0**2)
+    assert variance.icc.lower <= planted <= variance.icc.upper
+    (importance,) = result.importance
+    shares = dict(zip(importance.terms, importance.shares, strict=True))
+    assert shares["a"].estimate > shares["b"].estimate > shares["c"].estimate
+    # planted main effects: V_a = 6, V_b = 2/3, V_c = 0 of 6 + 2/3; seed noise in the
+    # cell means (variance 1/12 each) adds to the total, so shares are slightly attenuated
+    assert shares["a"].estimate == pytest.approx(6 / (6 + 2 / 3), abs=0.04)
+    assert shares["c"].upper < 0.03
+    assert importance.method == "fANOVA, full grid"
+    assert any("no base config" in note for note in result.notes)
+    assert any("no threshold" in note for note in result.notes)
+
+
+def test_one_at_a_time_agents_curves_success_and_ranking():
+    rng = np.random.default_rng(5)
+    fragile = {"lr": {0.5: -0.5, 2.0: -0.8}, "noise": {0.5: -0.3, 2.0: -0.4}}
+    sturdy = {"lr": {0.5: -0.02, 2.0: -0.05}, "noise": {0.5: 0.0, 2.0: -0.02}}
+    rows = oat_trials(
+        "fragile", "E", 1.0, fragile, 0.1, 8, rng, threshold=0.75, failed={("lrx2", 0)}
+    )
+    rows += oat_trials("sturdy", "E", 1.0, sturdy, 0.1, 8, rng, threshold=0.75)
+    result = analyse(frame(rows), reps=400, references=REFERENCES)
+    curve = next(c for c in result.curves if (c.agent, c.param) == ("fragile", "lr"))
+    assert [p.x for p in curve.points] == [0.5, 1.0, 2.0]
+    assert [p.is_base for p in curve.points] == [False, True, False]
+    assert curve.points[2].n_failed == 1 and curve.points[2].metric.runs_per_task == (7,)
+    assert curve.points[2].difference.upper < -0.6  # planted -0.8, paired by seed
+    success = next(s for s in result.success if s.agent == "fragile")
+    lrx2 = next(c for c in success.configs if c.label == "lrx2")
+    assert lrx2.rate.trials == 8 and lrx2.rate.successes == 0  # the failed seed counts
+    assert success.median_success.estimate == pytest.approx(1 / 5)  # only base succeeds
+    ranking = result.ranking
+    assert [a.agent for a in ranking.agents] == ["sturdy", "fragile"]
+    (pair,) = ranking.pairs
+    assert (pair.agent_x, pair.agent_y) == ("fragile", "sturdy") and pair.difference.lower > 0.3
+    robust = next(r for r in result.robustness if r.agent == "fragile")
+    assert robust.worst.estimate == pytest.approx(0.2, abs=0.1) and robust.scale == "normalised"
+    assert any("1 failed" in note for note in result.notes)
+    tuned = {t.param: t for t in result.tunability if t.agent == "sturdy"}
+    assert set(tuned) == {"lr", "noise", "all"} and tuned["all"].n_candidates == 5
+    for figure in (
+        plot_sensitivity_curves(result),
+        plot_success_rates(result, env="E"),
+        plot_sensitivity_ranking(result),
+    ):
+        assert isinstance(figure, Figure)
+
+
+def test_single_config_says_what_it_cannot_compute():
+    rng = np.random.default_rng(6)
+    rows = oat_trials("solo", "E", 1.0, {}, 0.1, 5, rng)
+    result = analyse(frame(rows), reps=100, references=REFERENCES)
+    assert not result.curves and not result.tunability and result.ranking is None
+    assert any("single config" in note for note in result.notes)
+
+
+def test_random_plan_importance_is_binned():
+    rng = np.random.default_rng(7)
+    rows = []
+    from tests.sensitivity.synthetic import _row
+
+    for k in range(30):
+        hp = {"lr": float(rng.uniform(0, 1)), "noise": float(rng.uniform(0, 1))}
+        for seed in range(4):
+            value = 5 * hp["lr"] + 0.1 * rng.standard_normal()
+            rows.append(_row("r", "E", f"c{k}", seed, value, "random", f"random#{k}", hp))
+    result = analyse(frame(rows), reps=200)
+    (importance,) = result.importance
+    shares = dict(zip(importance.terms, importance.shares, strict=True))
+    assert shares["lr"].estimate > 0.7 and shares["noise"].estimate < 0.2
+    assert [c.kind for c in result.curves] == ["random", "random"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"metric": "return"}, "unknown metric 'return'"),
+        ({"stat": "mode"}, "unknown statistic 'mode'"),
+        ({"tuning_seeds": 0}, "tuning_seeds must be a positive int, got 0"),
+        ({"reps": 0}, "reps must be a positive int, got 0"),
+    ],
+)
+def test_bad_input_is_an_input_error(kwargs, message):
+    _, trials = _planted_grid()
+    with pytest.raises(InputError, match=message):
+        analyse(trials, **kwargs)
+
+
+def test_missing_columns_named():
+    _, trials = _planted_grid()
+    with pytest.raises(InputError, match="lacks column\\(s\\) perturb_kind"):
+        analyse(trials.drop(columns=["perturb_kind"]))
+
+
+def test_json_roundtrip_is_plain():
+    import json
+
+    rng = np.random.default_rng(8)
+    rows = oat_trials("a", "E", 1.0, {"lr": {0.5: 0.0}}, 0.1, 4, rng, threshold=0.5)
+    result = analyse(frame(rows), reps=50, references=REFERENCES)
+    assert json.loads(json.dumps(result.to_dict()))["stat"] == "iqm"
+
+
+def test_all_failed_is_reported_not_computed(recwarn):
+    rng = np.random.default_rng(9)
+    failed = {(label, seed) for label in ("base", "lrx0.5", "lrx2") for seed in range(4)}
+    rows = oat_trials("a", "E", 1.0, {"lr": {0.5: 0.0, 2.0: 0.0}}, 0.1, 4, rng, failed=failed)
+    rows += oat_trials("b", "E", 1.0, {"lr": {0.5: 0.0}}, 0.1, 4, rng)
+    result = analyse(frame(rows), reps=50, references=REFERENCES)
+    assert not [t for t in result.tunability if t.agent == "a"]
+    assert not [r for r in result.robustness if r.agent == "a"]
+    assert result.ranking is None
+    assert any("a on E: 12 failed" in note for note in result.notes)
+    assert any("base config has no finite run" in note for note in result.notes)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
