@@ -259,6 +259,10 @@ class EnvCard(_Model):
     scores: Scores = Field(default_factory=Scores)
     budget: Budget | None = None
     make_kwargs: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, str] = Field(
+        default_factory=dict,
+        description="extra evaluation metrics: name -> 'module:function(policy) -> float'",
+    )
     notes: str = ""
     path: str = ""
 

@@ -32,6 +32,8 @@ class Curve:
     return_mean: list[float] = field(default_factory=list)
     return_std: list[float] = field(default_factory=list)
     wall_time: list[float] = field(default_factory=list)
+    extra: dict[str, list[float]] = field(default_factory=dict)
+    """Env-card metrics of the evaluated policy (e.g. LQR relative cost), per step."""
 
 
 @dataclass

@@ -96,6 +96,7 @@ class Context:
         self._eval_env: Any = None
         self._eval_seeds = seeding.eval_episode_seeds(trial.seed, trial.eval_episodes)
         self._started = time.perf_counter()
+        self._metrics: list[tuple[str, Any]] | None = None  # loaded at the first evaluation
 
     # -- what agents use -------------------------------------------------
     def make_env(self) -> Any:
@@ -118,6 +119,9 @@ class Context:
         if self._next is None or steps < self._next:
             return
         mean, std = self._evaluate(policy)
+        if self._metrics is None:
+            self._metrics = [(name, load_entry(entry)) for name, entry in self.trial.metrics]
+        extra = {name: float(metric(policy)) for name, metric in self._metrics}
         now = time.perf_counter() - self._started
         while self._next is not None and self._next <= steps:
             self.curve.step.append(self._next)
@@ -125,6 +129,8 @@ class Context:
             self.curve.return_mean.append(mean)
             self.curve.return_std.append(std)
             self.curve.wall_time.append(now)
+            for name, value in extra.items():
+                self.curve.extra.setdefault(name, []).append(value)
             self._pending += 1
             self._next = (
                 self.eval_steps[self._pending] if self._pending < len(self.eval_steps) else None

@@ -72,6 +72,7 @@ class Trial:
     eval_episodes: int
     device: str = "cpu"
     python_path: tuple[str, ...] = ()
+    metrics: tuple[tuple[str, str], ...] = ()
 
     @property
     def eval_steps(self) -> tuple[int, ...]:
@@ -346,6 +347,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                             eval_episodes=ev.episodes,
                             device=suite.device,
                             python_path=python_path,
+                            metrics=tuple(sorted(env.metrics.items())),
                         )
                     )
     ids = [t.trial_id for t in trials]

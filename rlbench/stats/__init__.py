@@ -40,7 +40,13 @@ from rlbench.stats.comparisons import (
     vargha_delaney_a,
     welch_test,
 )
-from rlbench.stats.power import false_positive_rate, seed_split, seeds_needed, welch_power
+from rlbench.stats.power import (
+    bootstrap_false_positive_rate,
+    false_positive_rate,
+    seed_split,
+    seeds_needed,
+    welch_power,
+)
 from rlbench.stats.results import (
     FalsePositiveResult,
     Interval,
@@ -63,6 +69,7 @@ __all__ = [
     "aggregate_interval",
     "aggregate_intervals",
     "bootstrap_mean_difference",
+    "bootstrap_false_positive_rate",
     "false_positive_rate",
     "hedges_g",
     "holm",

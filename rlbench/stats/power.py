@@ -292,3 +292,60 @@ def seed_split(
         seed=seed_value,
         n_excluded=excluded,
     )
+
+
+def bootstrap_false_positive_rate(
+    runs: np.ndarray | Sequence[float],
+    sample_sizes: Sequence[int] = (5, 10, 20),
+    alpha: float = 0.05,
+    reps: int = 1_000,
+    boot_reps: int = 1_000,
+    seed: Seed = 0,
+    nan_policy: str = "raise",
+) -> FalsePositiveResult:
+    """False-positive rate of the bootstrap CI test (Colas et al. 2018, 2019).
+
+    The test calls two groups different when the percentile bootstrap CI of
+    ``mean(x) - mean(y)`` (``boot_reps`` resamples, level ``1 - alpha``) excludes 0.
+    For each N, ``reps`` pairs of groups of N runs are drawn with replacement from
+    the same runs, so every rejection is a false positive. Vectorised over pairs
+    and resamples, in chunks of pairs.
+
+    Args:
+        runs: one agent's runs, ``(n,)``.
+        sample_sizes: the N to try (each >= 2).
+        alpha: significance level (the CI is at level 1 - alpha).
+        reps: pairs of groups per N; boot_reps: bootstrap resamples per test.
+        seed: int or Generator.
+    """
+    _data.check_reps(reps)
+    _data.check_reps(boot_reps)
+    values, excluded = _data.sample_runs(runs, nan_policy, "runs")
+    rng, seed_value = _data.make_rng(seed)
+    rates = []
+    for size in sample_sizes:
+        if size < 2:
+            raise InputError(f"sample size {size} is not possible (N >= 2)")
+        groups = values[_data.uniform_indices(rng, (reps, 2, size), values.size)]
+        chunk = max(1, 2_000_000 // (boot_reps * size))
+        rejected = 0
+        for start in range(0, reps, chunk):
+            block = groups[start : start + chunk]  # (b, 2, N)
+            index = _data.uniform_indices(rng, (len(block), 2, boot_reps, size), size)
+            resampled = np.take_along_axis(block[:, :, None, :], index, axis=3).mean(axis=3)
+            difference = resampled[:, 0] - resampled[:, 1]  # (b, boot_reps)
+            lower = np.quantile(difference, alpha / 2, axis=1)
+            upper = np.quantile(difference, 1 - alpha / 2, axis=1)
+            rejected += int(np.sum((lower > 0) | (upper < 0)))
+        rates.append(rejected / reps)
+    return FalsePositiveResult(
+        sample_sizes=tuple(int(n) for n in sample_sizes),
+        rates=tuple(rates),
+        alpha=float(alpha),
+        test=f"bootstrap CI of the mean difference ({boot_reps} resamples)",
+        reps=int(reps),
+        n_runs=int(values.size),
+        method="two groups of N drawn with replacement from the same runs",
+        seed=seed_value,
+        n_excluded=excluded,
+    )
