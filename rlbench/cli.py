@@ -266,23 +266,22 @@ def export(
     _console(stderr=True).print(f"wrote {len(frame)} rows to {out}")
 
 
-def _register_optional() -> None:
-    """Commands from other modules (kept out of start-up imports)."""
-    try:
-        from rlbench.commands.stats import compare_command, power_command
-    except ImportError:
-        return
-    app.command("compare")(compare_command)
-    app.command("power")(power_command)
+def _register_commands() -> None:
+    """Commands defined in rlbench.commands (each imports only typer at the top)."""
+    from rlbench.commands.report import plot_command, report_command
     from rlbench.commands.reproduce import reproduce_command
     from rlbench.commands.sensitivity import sensitivity_command
+    from rlbench.commands.stats import compare_command, power_command
 
+    app.command("compare")(compare_command)
+    app.command("power")(power_command)
     app.command("sensitivity")(sensitivity_command)
-
+    app.command("report")(report_command)
+    app.command("plot")(plot_command)
     app.command("reproduce")(reproduce_command)
 
 
-_register_optional()
+_register_commands()
 
 
 def main() -> None:

@@ -140,7 +140,7 @@ TRIAL_COLUMNS = [
     "threshold", "budget_steps",
 ]  # fmt: skip
 CURVE_COLUMNS = [
-    "trial_id", "agent", "env", "config_id", "seed", "step", "episodes",
+    "trial_id", "agent", "env", "config_id", "seed", "status", "step", "episodes",
     "return_mean", "return_std",
 ]  # fmt: skip
 
@@ -155,7 +155,8 @@ class Results:
             "random#3"); ``perturb_kind`` is base / one-at-a-time / grid /
             random, and one-at-a-time rows name ``perturb_param`` and
             ``perturb_factor``.
-        curves: one row per (trial, evaluation step), done trials only.
+        curves: one row per (trial, evaluation step); a failed trial keeps the
+            partial curve it reached (filter on ``status``).
         path: the folder.
         manifest: the folder's provenance manifest.
     """
@@ -219,7 +220,7 @@ def load(path: Path | str) -> Results:
         curve = rec["curve"]
         n = len(curve["step"])
         if n:
-            for key in ("trial_id", "agent", "env", "config_id", "seed"):
+            for key in ("trial_id", "agent", "env", "config_id", "seed", "status"):
                 curve_cols[key].extend([rec[key]] * n)
             for key in ("step", "episodes", "return_mean", "return_std"):
                 curve_cols[key].extend(curve[key])

@@ -1,0 +1,106 @@
+"""``rlbench report`` and ``rlbench plot``: typer commands over a results folder.
+
+Registered in ``rlbench.cli``. Matplotlib and pandas are imported inside the
+commands, so ``rlbench --help`` stays light.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rlbench.errors import InputError
+
+
+class PlotKind(str, Enum):
+    curves = "curves"
+    percentiles = "percentiles"
+    seeds = "seeds"
+    aggregates = "aggregates"
+    profiles = "profiles"
+    improvement = "improvement"
+    seed_split = "seed-split"
+    power = "power"
+    sensitivity = "sensitivity"
+
+
+def _options(metric: str, reps: int, seed: int, confidence: float):
+    from rlbench.report import Options
+    from rlbench.stats.frame import METRICS
+
+    if metric not in METRICS:
+        from rlbench.errors import UnknownNameError
+
+        raise UnknownNameError("metric", metric, METRICS, where="--metric")
+    if reps < 1:
+        raise InputError(f"--reps: must be a positive number of resamples, got {reps}")
+    if not 0 < confidence < 1:
+        raise InputError(f"--confidence: must be in (0, 1), got {confidence}")
+    return Options(metric, reps, seed, confidence)
+
+
+def _check_folder(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such results folder")
+
+
+def report_command(
+    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    out: Annotated[Path | None, typer.Option(help="Report folder (default: PATH/report).")] = None,
+    metric: Annotated[
+        str, typer.Option(help="Score column: final_return, auc or best_return.")
+    ] = "final_return",
+    reps: Annotated[int, typer.Option(help="Bootstrap resamples of every CI.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
+    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+) -> None:
+    """Write an HTML report (index.html, figures as PNG and PDF, tables as CSV)."""
+    from rlbench.report import build_report
+
+    _check_folder(path)
+    index = build_report(path, out, _options(metric, reps, seed, confidence))
+    typer.echo(f"wrote {index}", err=True)
+
+
+def plot_command(
+    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    kind: Annotated[PlotKind, typer.Option("--kind", help="Which figure.")],
+    env: Annotated[str | None, typer.Option(help="Only this env (default: all).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output file; its suffix picks the format (default PATH/report/KIND.png)."
+        ),
+    ] = None,
+    metric: Annotated[
+        str, typer.Option(help="Score column: final_return, auc or best_return.")
+    ] = "final_return",
+    reps: Annotated[int, typer.Option(help="Bootstrap resamples of every CI.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
+    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+) -> None:
+    """Draw one figure of a results folder, in any format matplotlib writes."""
+    import matplotlib
+
+    from rlbench.figures.style import save_figure
+    from rlbench.report import ReportData
+    from rlbench.store import load
+
+    _check_folder(path)
+    options = _options(metric, reps, seed, confidence)
+    if out is None:
+        name = kind.value.replace("-", "_") + (f"_{env.replace('/', '_')}" if env else "")
+        out = path / "report" / f"{name}.png"
+    suffix = out.suffix.lstrip(".").lower()
+    supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
+    if suffix not in supported:
+        raise InputError(
+            f"--out {out}: unknown figure format {suffix or '(none)'!r}; "
+            f"use one of {', '.join(sorted(supported))}"
+        )
+    figure = ReportData(load(path), options, env).figure(kind.value)
+    save_figure(figure, out.with_suffix(""), (out.suffix.lstrip("."),))
+    typer.echo(f"wrote {out}", err=True)

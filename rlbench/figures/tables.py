@@ -1,0 +1,120 @@
+"""The report's tables: `rlbench.stats` results flattened into DataFrames (written as CSV).
+
+Every interval row carries its method, resamples, confidence, seed and runs, so
+a CSV read on its own still says how each number was made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from rlbench.figures.data import PowerCurve
+from rlbench.figures.significance import improvement_matrix
+from rlbench.stats import Interval, SeedSplitResult
+from rlbench.stats.frame import Comparison
+
+
+def _how(interval: Interval) -> dict[str, object]:
+    return {
+        "confidence": interval.confidence,
+        "method": interval.method,
+        "resamples": interval.reps,
+        "seed": interval.seed,
+        "runs": "/".join(str(n) for n in interval.runs_per_task),
+        "nan_excluded": interval.n_excluded,
+    }
+
+
+def per_env_table(comparison: Comparison) -> pd.DataFrame:
+    """Per agent and env: runs, not done, mean [CI], median, IQM, std, min, max."""
+    rows = []
+    for agent in comparison.agents:
+        for task, mean, not_done in zip(agent.tasks, agent.task_means, agent.not_done,
+                                        strict=True):  # fmt: skip
+            rows.append({
+                "agent": agent.agent, "env": str(task.task), "done": task.n_runs,
+                "not_done": sum(not_done.values()), "mean": mean.estimate,
+                "ci_lower": mean.lower, "ci_upper": mean.upper, "median": task.median,
+                "iqm": task.iqm, "std": task.std, "min": task.minimum, "max": task.maximum,
+                **_how(mean),
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def aggregates_table(panels: Mapping[str, Mapping[str, Sequence[Interval]]]) -> pd.DataFrame:
+    """One row per (panel, agent, statistic) with estimate and CI."""
+    rows = [
+        {"panel": panel, "agent": agent, "statistic": i.statistic, "estimate": i.estimate,
+         "ci_lower": i.lower, "ci_upper": i.upper, **_how(i)}
+        for panel, agents in panels.items() for agent, intervals in agents.items()
+        for i in intervals
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def improvement_table(comparison: Comparison) -> pd.DataFrame:
+    """P(x > y) with CI for every ordered pair (mirrored pairs as ``1 - P``)."""
+    agents, matrix = improvement_matrix(comparison)
+    how = {p.agent_x + "\0" + p.agent_y: p.probability_of_improvement for p in comparison.pairs}
+    rows = []
+    for i, x in enumerate(agents):
+        for j, y in enumerate(agents):
+            if i == j:
+                continue
+            interval = how.get(x + "\0" + y) or how[y + "\0" + x]
+            estimate, lower, upper = matrix[i, j]
+            rows.append({"x": x, "y": y, "p_x_greater_y": estimate, "ci_lower": lower,
+                         "ci_upper": upper, **_how(interval)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def tests_table(comparison: Comparison) -> pd.DataFrame:
+    """Per pair and env: Welch's t (p, Holm p), Mann-Whitney p, Hedges' g, Vargha-Delaney A."""
+    rows = []
+    for pair in comparison.pairs:
+        for task in pair.tasks:
+            rows.append({
+                "x": pair.agent_x, "y": pair.agent_y, "env": task.env,
+                "welch_t": task.welch.statistic if task.welch else float("nan"),
+                "welch_p": task.welch.p_value if task.welch else float("nan"),
+                "welch_p_holm": task.welch_p_holm,
+                "mann_whitney_p": task.mann_whitney.p_value if task.mann_whitney else float("nan"),
+                "hedges_g": task.hedges_g, "vargha_delaney_a": task.vargha_delaney_a,
+                "holm_family": comparison.holm_family,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def seed_split_table(splits: Mapping[str, Mapping[str, Sequence[SeedSplitResult]]]) -> pd.DataFrame:
+    """One row per (env, agent, group size)."""
+    rows = [
+        {"env": env, "agent": agent, "group_size": r.group_size, "seeds": r.n_runs,
+         "fraction_significant": r.fraction_significant, "splits": r.n_splits,
+         "exhaustive": r.exhaustive, "test": r.test, "alpha": r.alpha, "seed": r.seed,
+         "nan_excluded": r.n_excluded}
+        for env, agents in splits.items() for agent, results in agents.items() for r in results
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def power_table(curves: Mapping[str, Sequence[PowerCurve]], target: float = 0.8) -> pd.DataFrame:
+    """Per env and agent: the gap to the best agent and the seeds its power curve needs."""
+    rows = []
+    for env, per_env in curves.items():
+        for c in per_env:
+            reached = [n for n, p in zip(c.n_seeds, c.power, strict=True) if p >= target]
+            now = (
+                c.power[c.n_seeds.index(c.observed_seeds)]
+                if c.observed_seeds in c.n_seeds
+                else None
+            )
+            rows.append({
+                "env": env, "agent": c.agent, "reference": c.reference, "effect": c.effect,
+                "std_agent": c.std_agent, "std_reference": c.std_reference,
+                "seeds_run": c.observed_seeds, "power_now": now,
+                f"seeds_for_power_{target:g}": reached[0] if reached else f"> {c.n_seeds[-1]}",
+                "alpha": c.alpha, "method": c.method,
+            })  # fmt: skip
+    return pd.DataFrame(rows)

@@ -1,0 +1,127 @@
+"""Every figure kind renders from a synthetic results folder; the Matplotlib objects are checked."""
+
+from __future__ import annotations
+
+import matplotlib.colors as mcolors
+import pytest
+from matplotlib.collections import LineCollection
+
+import rlbench
+from rlbench.errors import InputError, UnknownNameError
+from rlbench.figures import PALETTE, save_figure
+from rlbench.report import KINDS, Options, ReportData
+
+AGENTS = ("alpha", "beta", "gamma")
+
+
+@pytest.fixture(scope="module")
+def report(synthetic_results):
+    return ReportData(rlbench.load(synthetic_results), Options(reps=200))
+
+
+def _line_colors(axis):
+    return [mcolors.to_hex(line.get_color()) for line in axis.get_lines()]
+
+
+def _check_saved(figure, tmp_path, name):
+    paths = save_figure(figure, tmp_path / name)
+    assert [p.suffix for p in paths] == [".png", ".pdf"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_curves(report, tmp_path):
+    figure = report.figure("curves")
+    axes = figure.axes
+    assert [a.get_title() for a in axes] == ["CartPole-v1", "Pendulum-v1"]
+    for axis in axes:
+        assert _line_colors(axis) == [c.lower() for c in PALETTE[:3]]  # one mean line per agent
+        assert sum(isinstance(c, LineCollection) for c in axis.collections) == 3  # seed lines
+        assert axis.get_xlabel() == "env steps"
+    assert figure.legends and len(figure.legends[0].get_texts()) == 4  # 3 agents + the CI band
+    _check_saved(figure, tmp_path, "curves")
+
+
+def test_percentiles(report, tmp_path):
+    figure = report.figure("percentiles")
+    assert len(figure.axes) == 2
+    assert all(len(a.get_lines()) == 3 for a in figure.axes)
+    assert all(len(a.collections) == 6 for a in figure.axes)  # two bands per agent
+    _check_saved(figure, tmp_path, "percentiles")
+
+
+def test_seeds(report, tmp_path):
+    figure = report.figure("seeds")
+    strips, ecdfs = figure.axes[:2], figure.axes[2:]  # row-major: strips above ECDFs
+    assert len(figure.axes) == 4
+    for axis in strips:
+        assert [t.get_text() for t in strips[0].get_yticklabels()] == list(AGENTS)
+        assert len(axis.collections) == 3  # one point cloud per agent
+    assert all(len(a.get_lines()) == 3 for a in ecdfs)
+    # Pendulum: alpha has 5 done seeds (1 failed), gamma 5 finite (1 NaN)
+    pendulum = strips[1]
+    assert sorted(len(c.get_offsets()) for c in pendulum.collections) == [5, 5, 6]
+    _check_saved(figure, tmp_path, "seeds")
+
+
+def test_aggregates(report, tmp_path):
+    figure = report.figure("aggregates")
+    assert [a.get_title() for a in figure.axes] == ["IQM", "Mean", "Median", "Optimality gap"]
+    assert all(len(a.patches) == 3 for a in figure.axes)  # a CI bar per agent
+    assert figure.axes[0].get_xlabel() == "normalised final return"
+    _check_saved(figure, tmp_path, "aggregates")
+
+
+def test_profiles(report, tmp_path):
+    figure = report.figure("profiles")
+    assert len(figure.axes) == 1 and len(figure.axes[0].get_lines()) == 3
+    assert _line_colors(figure.axes[0]) == [c.lower() for c in PALETTE[:3]]
+    _check_saved(figure, tmp_path, "profiles")
+
+
+def test_improvement(report, tmp_path):
+    figure = report.figure("improvement")
+    heatmap = figure.axes[0]
+    assert len(heatmap.images) == 1 and len(figure.axes) == 2  # + colour bar
+    assert len(heatmap.texts) == 6  # 3 x 3 cells less the diagonal
+    assert all("[" in t.get_text() for t in heatmap.texts)  # the CI is in the cell
+    _check_saved(figure, tmp_path, "improvement")
+
+
+def test_seed_split_and_power(report, tmp_path):
+    split = report.figure("seed-split")
+    assert len(split.axes) == 2
+    assert len(split.axes[0].get_lines()) == 4  # 3 agents + the alpha line
+    power = report.figure("power")
+    assert len(power.axes) == 2
+    assert all(a.get_xlabel() == "seeds per agent" for a in power.axes)
+    _check_saved(split, tmp_path, "split")
+    _check_saved(power, tmp_path, "power")
+
+
+def test_captions_state_method_resamples_seeds_and_exclusions(report):
+    for kind in ("curves", "aggregates", "profiles", "improvement"):
+        caption = report.caption(kind)
+        assert "200 resamples" in caption, kind
+        assert "5-6 seeds (done trials) per agent and env" in caption
+        assert "12 trials of perturbed configs left out" in caption
+        assert "1 trial not done and not shown (alpha/Pendulum-v1: 1)" in caption
+
+
+def test_one_env_and_unknown_names(synthetic_results):
+    results = rlbench.load(synthetic_results)
+    figure = ReportData(results, Options(reps=50), env="CartPole-v1").figure("curves")
+    assert len(figure.axes) == 1
+    with pytest.raises(UnknownNameError, match="did you mean 'CartPole-v1'"):
+        ReportData(results, env="CartPole-v2")
+    with pytest.raises(UnknownNameError, match="unknown figure kind 'curve'; did you mean"):
+        ReportData(results).figure("curve")
+    assert "sensitivity" in KINDS
+
+
+def test_sensitivity_needs_perturbations(tmp_path):
+    from tests.figures.synthetic import write_results
+
+    folder = write_results(tmp_path / "plain", agents=("a", "b"), envs=("Pendulum-v1",),
+                           seeds=3, perturbed=False)  # fmt: skip
+    with pytest.raises(InputError, match="no perturbed configs"):
+        ReportData(rlbench.load(folder)).figure("sensitivity")

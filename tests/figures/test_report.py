@@ -1,0 +1,142 @@
+"""The report of a synthetic and of a real tiny run; the page checked in headless Chromium."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+import rlbench
+from rlbench.commands.report import plot_command, report_command
+from rlbench.errors import InputError
+from rlbench.report import KINDS, Options, ReportData, build_report
+
+FIGURES = ("curves", "percentiles", "seeds", "aggregates", "profiles", "improvement",
+           "seed_split", "power")  # fmt: skip
+TABLES = ("trials", "per_env", "aggregates", "improvement", "tests", "seed_split", "power",
+          "failures", "runs", "provenance")  # fmt: skip
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--hide-scrollbars")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def synthetic_report(synthetic_results, tmp_path_factory):
+    return build_report(synthetic_results, tmp_path_factory.mktemp("report"), Options(reps=200))
+
+
+def test_report_writes_every_figure_table_and_page(synthetic_report):
+    out = synthetic_report.parent
+    for name in FIGURES:
+        for suffix in ("png", "pdf"):
+            assert (out / f"{name}.{suffix}").stat().st_size > 1000, name
+    for name in TABLES:
+        assert (out / f"{name}.csv").stat().st_size > 20, name
+    page = synthetic_report.read_text()
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # offline: nothing fetched
+    assert "<style>" in page and 'rel="stylesheet"' not in page
+    for name in FIGURES:
+        assert f'<img src="{name}.png"' in page
+    assert "200 resamples" in page and "5-6 seeds (done trials) per agent and env" in page
+    assert "RuntimeError: synthetic failure" in page  # failures listed, not dropped
+    assert "# synthetic suite" in page  # provenance: the suite
+    assert rlbench.__version__ in page  # provenance: versions
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs Debian's)")
+def test_page_loads_in_chromium_without_broken_images_or_errors(synthetic_report, tmp_path):
+    url = synthetic_report.resolve().as_uri()
+    dom = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'dom'}",
+         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000", "--dump-dom", url],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    body = re.search(r"<body[^>]*>", dom.stdout)
+    assert body, dom.stderr[-2000:]
+    attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', body.group(0)))
+    assert attributes.get("data-loaded") == "true"
+    assert int(attributes["data-images"]) >= len(FIGURES)
+    assert attributes["data-broken-images"] == ""
+    assert "data-errors" not in attributes
+    assert not re.search(r"Uncaught|ERROR:CONSOLE", dom.stderr)
+    shot = tmp_path / "page.png"
+    subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'shot'}",
+         f"--screenshot={shot}", "--window-size=1280,2000", url],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+
+
+def _cli():
+    app = typer.Typer()
+    app.command("report")(report_command)
+    app.command("plot")(plot_command)
+    return app
+
+
+def test_plot_command_writes_any_format(synthetic_results, tmp_path):
+    runner = CliRunner()
+    for suffix in ("svg", "pdf", "png"):
+        out = tmp_path / f"curves.{suffix}"
+        result = runner.invoke(
+            _cli(),
+            [
+                "plot",
+                str(synthetic_results),
+                "--kind",
+                "curves",
+                "--env",
+                "Pendulum-v1",
+                "--out",
+                str(out),
+                "--reps",
+                "50",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 1000
+    result = runner.invoke(_cli(), ["plot", str(synthetic_results), "--kind", "curves",
+                                    "--out", str(tmp_path / "x.docx")])  # fmt: skip
+    assert isinstance(result.exception, InputError)
+    assert "unknown figure format 'docx'" in str(result.exception)
+    result = runner.invoke(_cli(), ["report", str(tmp_path / "missing")])
+    assert str(result.exception) == f"{tmp_path / 'missing'}: no such results folder"
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """A real run: random and ARS (step size perturbed) on Pendulum, 4 seeds, 600 steps."""
+    suite = rlbench.parse_suite({
+        "name": "tiny-report", "envs": ["Pendulum-v1"],
+        "agents": [{"card": "random"}, {"card": "ars", "hparams": {"variant": "V1"},
+                   "perturb": {"plan": "one-at-a-time", "params": ["step_size"],
+                               "factors": [0.5]}}],
+        "seeds": 4, "budget": {"steps": 600}, "eval": {"every": 200, "episodes": 2},
+    })  # fmt: skip
+    out = tmp_path_factory.mktemp("tiny") / "results"
+    rlbench.run_suite(suite, out, workers=2, progress=False)
+    return out
+
+
+def test_every_figure_kind_from_a_real_tiny_run(tiny_run, tmp_path):
+    report = ReportData(rlbench.load(tiny_run), Options(reps=100))
+    for kind in KINDS:
+        if kind == "sensitivity":
+            if importlib.util.find_spec("rlbench.sensitivity") is None:
+                continue
+        figure = report.figure(kind)
+        assert figure.axes, kind
+    curves = report.figure("curves").axes[0]
+    assert len(curves.get_lines()) == 2  # random and ars
+    assert {tuple(line.get_xdata()) for line in curves.get_lines()} == {(0, 200, 400, 600)}
+    index = build_report(tiny_run, tmp_path / "report", Options(reps=100))
+    page = index.read_text()
+    assert "perturbed configs left out" in page
+    assert (tmp_path / "report" / "curves.pdf").stat().st_size > 1000
