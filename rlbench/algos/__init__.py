@@ -1,0 +1,1 @@
+"""Agent implementations: ARS in NumPy (``ars``) and an adapter over stable-baselines3 (``sb3``)."""
