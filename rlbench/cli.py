@@ -66,6 +66,7 @@ def run(
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Print the plan and exit; run nothing.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    report: Annotated[bool, typer.Option(help="Write the HTML report (OUT/report) afterwards.")] = False,
     cards: CardsOpt = None,
 ) -> None:
     """Run a suite (resumable: done trials are skipped)."""
@@ -97,6 +98,11 @@ def run(
         con.print(f"  failed ×{n}: {error}")
     if summary.interrupted:
         con.print("interrupted: finished trials are kept; run the same command to resume")
+    elif report:
+        from rlbench.report import build_report
+
+        page = build_report(summary.path, summary.path / "report")
+        con.print(f"report: {page}")
     raise typer.Exit(summary.exit_code)
 
 
