@@ -66,7 +66,9 @@ def run(
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Print the plan and exit; run nothing.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
-    report: Annotated[bool, typer.Option(help="Write the HTML report (OUT/report) afterwards.")] = False,
+    report: Annotated[
+        bool, typer.Option(help="Write the HTML report (OUT/report) afterwards.")
+    ] = False,
     cards: CardsOpt = None,
 ) -> None:
     """Run a suite (resumable: done trials are skipped)."""

@@ -225,9 +225,11 @@ def load(path: Path | str) -> Results:
             for key in ("step", "episodes", "return_mean", "return_std"):
                 curve_cols[key].extend(curve[key])
             for name, values in curve.get("extra", {}).items():
-                column = curve_cols.setdefault(f"metric.{name}", [None] * (len(curve_cols["step"]) - n))
+                column = curve_cols.setdefault(
+                    f"metric.{name}", [None] * (len(curve_cols["step"]) - n)
+                )
                 column.extend(values)
-            for column_name, column in curve_cols.items():
+            for column in curve_cols.values():
                 if len(column) < len(curve_cols["step"]):  # metrics absent in this trial
                     column.extend([None] * (len(curve_cols["step"]) - len(column)))
     trials = pd.DataFrame(rows, columns=TRIAL_COLUMNS)

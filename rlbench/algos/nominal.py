@@ -62,7 +62,9 @@ def train(ctx: TrialContext) -> None:
     from rlbench.tasks import lqr
 
     if not ctx.env_id.startswith("rlbench/LQR"):
-        raise TrialFailure(f"nominal control needs the LQR's cost matrices; env {ctx.env_id!r} has none")
+        raise TrialFailure(
+            f"nominal control needs the LQR's cost matrices; env {ctx.env_id!r} has none"
+        )
     env = ctx.make_env()
     rng = ctx.rng("exploration")
     scale = float(ctx.hparams["input_std"])

@@ -62,8 +62,9 @@ def reproduce(
     repro = repros[name]
     suite = parse_suite(repro.suite(scale), f"<reproduction {name}, scale {scale}>")
     root = Path(out) if out is not None else Path("results") / "reproduce" / f"{name}-{scale}"
-    summary = run_suite(suite, root, workers=workers, executor=executor, address=address,
-                        progress=progress)  # fmt: skip
+    summary = run_suite(
+        suite, root, workers=workers, executor=executor, address=address, progress=progress
+    )
     results = load(root)
     rows, preamble = repro.analyse(results, scale, root / "analysis")
     preamble = f"{preamble}\n\nScale `{scale}`: {repro.scales.get(scale, '')}."
@@ -73,12 +74,10 @@ def reproduce(
     return ReproductionResult(name, scale, root, rows, summary.exit_code, report_path)
 
 
-def _report(root: Path) -> Path | None:
-    try:
-        from rlbench.report import build_report
-    except ImportError:
-        return None
-    return build_report(root, root / "report")  # type: ignore[no-any-return]
+def _report(root: Path) -> Path:
+    from rlbench.report import build_report
+
+    return build_report(root, root / "report")
 
 
 def describe() -> list[dict[str, Any]]:

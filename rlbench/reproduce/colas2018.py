@@ -21,16 +21,39 @@ SIZES = (5, 10, 15, 20)
 
 def suite(scale: str) -> dict[str, Any]:
     if scale == "smoke":
-        ddpg = {"card": "ddpg", "hparams": {
-            "learning_starts": 100, "batch_size": 32, "policy_kwargs.net_arch": [32, 32]}}
-        return {"name": "colas2018-power-smoke", "envs": ["Pendulum-v1"], "agents": [ddpg],
-                "seeds": 8, "budget": {"steps": 400}, "eval": {"every": 200, "episodes": 1}}
+        ddpg = {
+            "card": "ddpg",
+            "hparams": {
+                "learning_starts": 100,
+                "batch_size": 32,
+                "policy_kwargs.net_arch": [32, 32],
+            },
+        }
+        return {
+            "name": "colas2018-power-smoke",
+            "envs": ["Pendulum-v1"],
+            "agents": [ddpg],
+            "seeds": 8,
+            "budget": {"steps": 400},
+            "eval": {"every": 200, "episodes": 1},
+        }
     if scale == "small":
-        return {"name": "colas2018-power-small", "envs": ["Pendulum-v1"],
-                "agents": [{"card": "ddpg"}], "seeds": 20, "budget": {"steps": 20_000},
-                "eval": {"every": 2000, "episodes": 5}}
-    return {"name": "colas2018-power", "envs": ["HalfCheetah-v5"], "agents": [{"card": "ddpg"}],
-            "seeds": 40, "budget": {"steps": 1_000_000}, "eval": {"every": 20_000, "episodes": 10}}
+        return {
+            "name": "colas2018-power-small",
+            "envs": ["Pendulum-v1"],
+            "agents": [{"card": "ddpg"}],
+            "seeds": 20,
+            "budget": {"steps": 20_000},
+            "eval": {"every": 2000, "episodes": 5},
+        }
+    return {
+        "name": "colas2018-power",
+        "envs": ["HalfCheetah-v5"],
+        "agents": [{"card": "ddpg"}],
+        "seeds": 40,
+        "budget": {"steps": 1_000_000},
+        "eval": {"every": 20_000, "episodes": 10},
+    }
 
 
 def analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
@@ -42,27 +65,45 @@ def analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
     reps = 2000 if scale == "smoke" else 10_000
     boot = (200, 200) if scale == "smoke" else (2000, 1000)
     welch = false_positive_rate(runs, SIZES, test="welch", alpha=0.05, reps=reps, seed=0)
-    bootstrap = bootstrap_false_positive_rate(runs, SIZES, alpha=0.05, reps=boot[0],
-                                              boot_reps=boot[1], seed=0)
+    bootstrap = bootstrap_false_positive_rate(
+        runs, SIZES, alpha=0.05, reps=boot[0], boot_reps=boot[1], seed=0
+    )
     rows = []
-    for result, name, n_tests in ((welch, "Welch t-test", reps), (bootstrap, "bootstrap CI test", boot[0])):
+    for result, name, n_tests in (
+        (welch, "Welch t-test", reps),
+        (bootstrap, "bootstrap CI test", boot[0]),
+    ):
         for size, rate in zip(result.sample_sizes, result.rates, strict=True):
             lo, hi = wilson(round(rate * n_tests), n_tests)
-            rows.append(Row(
-                quantity=f"false-positive rate, {name}, N = {size}", paper=0.05,
-                source="nominal α (Colas et al. 2019, §4: rates above α at small N)", status="claim",
-                ours=rate, lower=lo, upper=hi, method=f"Wilson 95% over {n_tests} draws", n=len(runs),
-                note=f"pairs drawn with replacement from {len(runs)} runs",
-            ))  # fmt: skip
+            rows.append(
+                Row(
+                    quantity=f"false-positive rate, {name}, N = {size}",
+                    paper=0.05,
+                    source="nominal α (Colas et al. 2019, §4: rates above α at small N)",
+                    status="claim",
+                    ours=rate,
+                    lower=lo,
+                    upper=hi,
+                    method=f"Wilson 95% over {n_tests} draws",
+                    n=len(runs),
+                    note=f"pairs drawn with replacement from {len(runs)} runs",
+                )
+            )
     spread = float(np.std(runs, ddof=1))
     for multiple in (0.5, 1.0, 2.0):
         need = seeds_needed(runs, effect=multiple * spread, alpha=0.05, power=0.8)
-        rows.append(Row(
-            quantity=f"seeds per agent for an effect of {multiple:g} pilot std, α 0.05, power 0.8",
-            paper=None, source="Colas et al. 2018, §5 (power analysis)", status="claim",
-            claim="n ≥ 20 pilot runs; N from the pilot's std",
-            ours=need.n_seeds, method=need.method, n=len(runs),
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                quantity=f"seeds per agent for an effect of {multiple:g} pilot std, α 0.05, power 0.8",
+                paper=None,
+                source="Colas et al. 2018, §5 (power analysis)",
+                status="claim",
+                claim="n ≥ 20 pilot runs; N from the pilot's std",
+                ours=need.n_seeds,
+                method=need.method,
+                n=len(runs),
+            )
+        )
     preamble = (
         f"{PAPER}: false positives when comparing an algorithm with itself. Both tests see "
         "two groups drawn from the same runs; a calibrated test rejects in 5% of draws. The "
@@ -75,9 +116,10 @@ SCALES = {
     "smoke": "DDPG on Pendulum-v1, 8 seeds × 400 steps (32×32 networks); 2,000 Welch draws, 200×200 bootstrap",
     "small": "DDPG on Pendulum-v1, 20 seeds × 20,000 steps; 10,000 Welch draws, 2,000 bootstrap tests × 1,000 resamples",
     "full": "DDPG on HalfCheetah-v5, 40 seeds × 1,000,000 steps",
-}  # fmt: skip
+}
 
 REPRODUCTIONS = [
-    Reproduction("colas2018-power", f"{PAPER}: false-positive rates and seeds needed",
-                 suite, analyse, SCALES),
-]  # fmt: skip
+    Reproduction(
+        "colas2018-power", f"{PAPER}: false-positive rates and seeds needed", suite, analyse, SCALES
+    ),
+]

@@ -96,7 +96,9 @@ def comparison_csv(rows: list[Row]) -> str:
     return buf.getvalue()
 
 
-def mean_interval(values: np.ndarray, seed: int = 0, reps: int = 10_000) -> tuple[float, float, float, str]:
+def mean_interval(
+    values: np.ndarray, seed: int = 0, reps: int = 10_000
+) -> tuple[float, float, float, str]:
     """Mean with a percentile-bootstrap 95% CI (None bounds below 2 values)."""
     from rlbench.stats import sample_interval
 

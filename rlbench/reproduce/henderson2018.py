@@ -24,16 +24,39 @@ PAPER_T, PAPER_P = -9.0916, 0.0016
 
 def suite(scale: str) -> dict[str, Any]:
     if scale == "smoke":
-        ddpg = {"card": "ddpg", "hparams": {
-            "learning_starts": 100, "batch_size": 32, "policy_kwargs.net_arch": [32, 32]}}
-        return {"name": "henderson2018-seeds-smoke", "envs": ["Pendulum-v1"], "agents": [ddpg],
-                "seeds": 10, "budget": {"steps": 400}, "eval": {"every": 200, "episodes": 1}}
+        ddpg = {
+            "card": "ddpg",
+            "hparams": {
+                "learning_starts": 100,
+                "batch_size": 32,
+                "policy_kwargs.net_arch": [32, 32],
+            },
+        }
+        return {
+            "name": "henderson2018-seeds-smoke",
+            "envs": ["Pendulum-v1"],
+            "agents": [ddpg],
+            "seeds": 10,
+            "budget": {"steps": 400},
+            "eval": {"every": 200, "episodes": 1},
+        }
     if scale == "small":
-        return {"name": "henderson2018-seeds-small", "envs": ["Pendulum-v1"],
-                "agents": [{"card": "ddpg"}], "seeds": 10, "budget": {"steps": 20_000},
-                "eval": {"every": 2000, "episodes": 5}}
-    return {"name": "henderson2018-seeds", "envs": ["HalfCheetah-v5"], "agents": [{"card": "ddpg"}],
-            "seeds": 10, "budget": {"steps": 2_000_000}, "eval": {"every": 20_000, "episodes": 10}}
+        return {
+            "name": "henderson2018-seeds-small",
+            "envs": ["Pendulum-v1"],
+            "agents": [{"card": "ddpg"}],
+            "seeds": 10,
+            "budget": {"steps": 20_000},
+            "eval": {"every": 2000, "episodes": 5},
+        }
+    return {
+        "name": "henderson2018-seeds",
+        "envs": ["HalfCheetah-v5"],
+        "agents": [{"card": "ddpg"}],
+        "seeds": 10,
+        "budget": {"steps": 2_000_000},
+        "eval": {"every": 20_000, "episodes": 10},
+    }
 
 
 def analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
@@ -42,36 +65,59 @@ def analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
     trials = results.trials.sort_values("seed")
     done = trials[trials["status"] == "done"]
     rows = []
-    note_failed = f"{len(trials) - len(done)} failed trials left out" if len(done) < len(trials) else ""
-    for metric, label in (("auc", "mean return over training (AUC)"), ("final_return", "final return")):
+    note_failed = (
+        f"{len(trials) - len(done)} failed trials left out" if len(done) < len(trials) else ""
+    )
+    for metric, label in (
+        ("auc", "mean return over training (AUC)"),
+        ("final_return", "final return"),
+    ):
         values = done[metric].to_numpy(dtype=np.float64)
         if len(values) < 4:
             continue
         half = len(values) // 2
         test = welch_test(values[:half], values[half:])
-        rows.append(Row(
-            quantity=f"Welch t, seeds {half} lowest vs {len(values) - half} highest, {label}",
-            paper=PAPER_T, source="Fig. 5 (2-sample t-test, TRPO, HalfCheetah)", status="checked",
-            ours=test.statistic, method="Welch t-test", n=len(values),
-            note="different algorithm and task: compare significance, not the value",
-        ))  # fmt: skip
-        rows.append(Row(
-            quantity=f"p-value of that split, {label}", paper=PAPER_P, source="Fig. 5",
-            status="checked", ours=test.p_value, method="Welch t-test", n=len(values),
-            note=note_failed,
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                quantity=f"Welch t, seeds {half} lowest vs {len(values) - half} highest, {label}",
+                paper=PAPER_T,
+                source="Fig. 5 (2-sample t-test, TRPO, HalfCheetah)",
+                status="checked",
+                ours=test.statistic,
+                method="Welch t-test",
+                n=len(values),
+                note="different algorithm and task: compare significance, not the value",
+            )
+        )
+        rows.append(
+            Row(
+                quantity=f"p-value of that split, {label}",
+                paper=PAPER_P,
+                source="Fig. 5",
+                status="checked",
+                ours=test.p_value,
+                method="Welch t-test",
+                n=len(values),
+                note=note_failed,
+            )
+        )
         split = seed_split(values, group_size=half, test="welch", alpha=0.05)
         lo, hi = wilson(split.n_significant, split.n_splits)
-        rows.append(Row(
-            quantity=f"fraction of {half}+{half} splits with p < 0.05, {label}", paper=None,
-            source="Fig. 5 (our extension: all splits)", status="claim",
-            claim="seed splits of one config can look significantly different",
-            ours=split.fraction_significant, lower=lo if split.exhaustive else math.nan,
-            upper=hi if split.exhaustive else math.nan,
-            method=f"{'all' if split.exhaustive else 'sampled'} {split.n_splits} splits; Wilson 95% "
-            "treats splits as independent (they are not: indicative only)",
-            n=len(values),
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                quantity=f"fraction of {half}+{half} splits with p < 0.05, {label}",
+                paper=None,
+                source="Fig. 5 (our extension: all splits)",
+                status="claim",
+                claim="seed splits of one config can look significantly different",
+                ours=split.fraction_significant,
+                lower=lo if split.exhaustive else math.nan,
+                upper=hi if split.exhaustive else math.nan,
+                method=f"{'all' if split.exhaustive else 'sampled'} {split.n_splits} splits; Wilson 95% "
+                "treats splits as independent (they are not: indicative only)",
+                n=len(values),
+            )
+        )
     preamble = (
         f"{PAPER}, Fig. 5: one config, 10 seeds, split into two groups of 5. Ours: DDPG "
         "(TRPO is not in stable-baselines3). The test is Welch's on per-seed scores; the "
@@ -87,6 +133,11 @@ SCALES = {
 }
 
 REPRODUCTIONS = [
-    Reproduction("henderson2018-seeds", f"{PAPER}, Fig. 5: two groups of 5 seeds, same config",
-                 suite, analyse, SCALES),
-]  # fmt: skip
+    Reproduction(
+        "henderson2018-seeds",
+        f"{PAPER}, Fig. 5: two groups of 5 seeds, same config",
+        suite,
+        analyse,
+        SCALES,
+    ),
+]

@@ -9,7 +9,8 @@ Modules, in the order of the data flow:
 * `comparisons`: probability of improvement, Welch / Mann-Whitney / KS tests,
   a bootstrap test, effect sizes, Holm's correction.
 * `power`: seeds needed (power analysis), false-positive rates, seed splits.
-* `frame`: the same from a tidy trials DataFrame (the typer commands are in `rlbench.commands.stats`).
+* `frame`: the same from a tidy trials DataFrame (the typer commands live in
+  `rlbench.commands.stats`).
 
 Every random draw comes from an explicit seed; NaN scores raise unless
 ``nan_policy='omit'``, and the number omitted is reported with the result.
@@ -68,8 +69,8 @@ __all__ = [
     "TestResult",
     "aggregate_interval",
     "aggregate_intervals",
-    "bootstrap_mean_difference",
     "bootstrap_false_positive_rate",
+    "bootstrap_mean_difference",
     "false_positive_rate",
     "hedges_g",
     "holm",

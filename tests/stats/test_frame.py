@@ -14,9 +14,9 @@ import typer
 from typer.testing import CliRunner
 
 import rlbench
+from rlbench.commands.stats import compare_command, power_command
 from rlbench.errors import InputError
 from rlbench.stats import aggregate_intervals, holm, probability_of_improvement, welch_test
-from rlbench.commands.stats import compare_command, power_command
 from rlbench.stats.frame import compare, power, score_matrices
 
 RANDOM = {"Hop": 0.0, "Swim": 10.0}
