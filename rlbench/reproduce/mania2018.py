@@ -227,6 +227,7 @@ SENS_GRID = {"step_size": [0.01, 0.02, 0.04], "noise": [0.005, 0.01, 0.02]}
 
 
 def sensitivity_suite(scale: str) -> dict[str, Any]:
+    perturb: dict[str, Any]
     if scale == "smoke":
         perturb = {"plan": "grid", "values": {"step_size": [0.01, 0.02], "noise": [0.01, 0.02]}}
         return {
@@ -247,7 +248,7 @@ def sensitivity_suite(scale: str) -> dict[str, Any]:
             "budget": {"steps": 200_000},
             "eval": {"every": 10_000, "episodes": 3},
         }
-    perturb: dict[str, Any] = {
+    perturb = {
         "plan": "one-at-a-time",
         "params": ["step_size", "noise", "n_directions"],
         "factors": [0.5, 2.0],
