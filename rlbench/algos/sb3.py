@@ -24,6 +24,7 @@ import stable_baselines3
 import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.noise import (
     ActionNoise,
     NormalActionNoise,
@@ -187,6 +188,8 @@ def build_model(algo: str, ctx: TrialContext) -> BaseAlgorithm:
     vec_env = model.get_env()
     assert vec_env is not None
     vec_env.seed(ctx.env_seed())
+    # without a logger of its own, learn() makes an empty /tmp/SB3-<date> folder per trial
+    model.set_logger(Logger(folder=None, output_formats=[]))
     return model
 
 
