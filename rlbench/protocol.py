@@ -49,10 +49,12 @@ class TrialContext(Protocol):
             and ending at ``budget_steps``.
         seed: the user-facing integer seed of the trial.
         device: torch device requested by the suite ("cpu" by default).
+        horizon: episode length cap (env steps) of the env card or suite.
     """
 
     hparams: Mapping[str, Any]
     env_id: str
+    horizon: int
     budget_steps: int
     eval_steps: tuple[int, ...]
     seed: int
