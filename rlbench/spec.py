@@ -72,6 +72,7 @@ class Grid(_Model):
 
     plan: Literal["grid"]
     values: dict[str, list[Any]] = Field(min_length=1)
+    include_base: bool = False  # also run the base config (when it is not a grid point)
 
     @field_validator("values")
     @classmethod
