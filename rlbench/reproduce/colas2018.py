@@ -14,46 +14,14 @@ from typing import Any
 import numpy as np
 
 from rlbench.reproduce.common import Reproduction, Row, wilson
+from rlbench.reproduce.henderson2018 import ddpg_seeds_suite
 
 PAPER = "Colas et al. 2018/2019"
 SIZES = (5, 10, 15, 20)
 
 
-def suite(scale: str) -> dict[str, Any]:
-    if scale == "smoke":
-        ddpg = {
-            "card": "ddpg",
-            "hparams": {
-                "learning_starts": 100,
-                "batch_size": 32,
-                "policy_kwargs.net_arch": [32, 32],
-            },
-        }
-        return {
-            "name": "colas2018-power-smoke",
-            "envs": ["Pendulum-v1"],
-            "agents": [ddpg],
-            "seeds": 8,
-            "budget": {"steps": 400},
-            "eval": {"every": 200, "episodes": 1},
-        }
-    if scale == "small":
-        return {
-            "name": "colas2018-power-small",
-            "envs": ["Pendulum-v1"],
-            "agents": [{"card": "ddpg"}],
-            "seeds": 20,
-            "budget": {"steps": 20_000},
-            "eval": {"every": 2000, "episodes": 5},
-        }
-    return {
-        "name": "colas2018-power",
-        "envs": ["HalfCheetah-v5"],
-        "agents": [{"card": "ddpg"}],
-        "seeds": 40,
-        "budget": {"steps": 1_000_000},
-        "eval": {"every": 20_000, "episodes": 10},
-    }
+def colas_suite(scale: str) -> dict[str, Any]:
+    return ddpg_seeds_suite("colas2018-power", scale, 8 if scale == "smoke" else 20, 40)
 
 
 def analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
@@ -120,6 +88,10 @@ SCALES = {
 
 REPRODUCTIONS = [
     Reproduction(
-        "colas2018-power", f"{PAPER}: false-positive rates and seeds needed", suite, analyse, SCALES
+        "colas2018-power",
+        f"{PAPER}: false-positive rates and seeds needed",
+        colas_suite,
+        analyse,
+        SCALES,
     ),
 ]

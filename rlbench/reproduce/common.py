@@ -46,6 +46,26 @@ class Row:
         return inside(self.paper, self.lower, self.upper)
 
 
+def suite(
+    name: str,
+    envs: list[Any],
+    agents: list[dict[str, Any]],
+    seeds: int | list[int],
+    steps: int,
+    every: int,
+    episodes: int,
+) -> dict[str, Any]:
+    """A suite mapping (validated later by rlbench.spec.parse_suite)."""
+    return {
+        "name": name,
+        "envs": envs,
+        "agents": agents,
+        "seeds": seeds,
+        "budget": {"steps": steps},
+        "eval": {"every": every, "episodes": episodes},
+    }
+
+
 def inside(paper: float | None, lower: float | None, upper: float | None) -> bool | None:
     """Whether the paper's number lies in [lower, upper]; None if undecidable."""
     values = (paper, lower, upper)

@@ -16,47 +16,31 @@ from typing import Any
 
 import numpy as np
 
-from rlbench.reproduce.common import Reproduction, Row, wilson
+from rlbench.reproduce.common import Reproduction, Row, suite, wilson
 
 PAPER = "Henderson et al. 2018"
 PAPER_T, PAPER_P = -9.0916, 0.0016
 
 
-def suite(scale: str) -> dict[str, Any]:
+def ddpg_seeds_suite(name: str, scale: str, seeds: int, full_seeds: int) -> dict[str, Any]:
+    """DDPG with the zoo's hyperparameters on Pendulum (smoke, small) or HalfCheetah (full).
+
+    The small scale of henderson2018-seeds and colas2018-power describe the same
+    trials (seeds 0..9 are shared), so one results folder can serve both.
+    """
     if scale == "smoke":
-        ddpg = {
-            "card": "ddpg",
-            "hparams": {
-                "learning_starts": 100,
-                "batch_size": 32,
-                "policy_kwargs.net_arch": [32, 32],
-            },
-        }
-        return {
-            "name": "henderson2018-seeds-smoke",
-            "envs": ["Pendulum-v1"],
-            "agents": [ddpg],
-            "seeds": 10,
-            "budget": {"steps": 400},
-            "eval": {"every": 200, "episodes": 1},
-        }
+        tiny = {"learning_starts": 100, "batch_size": 32, "policy_kwargs.net_arch": [32, 32]}
+        agents = [{"card": "ddpg", "hparams": tiny}]
+        return suite(f"{name}-smoke", ["Pendulum-v1"], agents, seeds, 400, 200, 1)
     if scale == "small":
-        return {
-            "name": "henderson2018-seeds-small",
-            "envs": ["Pendulum-v1"],
-            "agents": [{"card": "ddpg"}],
-            "seeds": 10,
-            "budget": {"steps": 20_000},
-            "eval": {"every": 2000, "episodes": 5},
-        }
-    return {
-        "name": "henderson2018-seeds",
-        "envs": ["HalfCheetah-v5"],
-        "agents": [{"card": "ddpg"}],
-        "seeds": 10,
-        "budget": {"steps": 2_000_000},
-        "eval": {"every": 20_000, "episodes": 10},
-    }
+        agents = [{"card": "ddpg"}]
+        return suite(f"{name}-small", ["Pendulum-v1"], agents, seeds, 20_000, 2000, 5)
+    steps = 2_000_000 if full_seeds == 10 else 1_000_000
+    return suite(name, ["HalfCheetah-v5"], [{"card": "ddpg"}], full_seeds, steps, 20_000, 10)
+
+
+def henderson_suite(scale: str) -> dict[str, Any]:
+    return ddpg_seeds_suite("henderson2018-seeds", scale, 10, 10)
 
 
 def analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
@@ -136,7 +120,7 @@ REPRODUCTIONS = [
     Reproduction(
         "henderson2018-seeds",
         f"{PAPER}, Fig. 5: two groups of 5 seeds, same config",
-        suite,
+        henderson_suite,
         analyse,
         SCALES,
     ),

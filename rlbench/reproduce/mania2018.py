@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from rlbench.reproduce.common import Reproduction, Row, mean_interval, wilson
+from rlbench.reproduce.common import Reproduction, Row, mean_interval, suite, wilson
 
 PAPER = "Mania, Guy, Recht 2018"
 VARIANTS = ("V1", "V1-t", "V2", "V2-t")
@@ -69,43 +69,29 @@ def paper_seeds(n: int) -> list[int]:
 
 
 # ---------------------------------------------------------------- Table 1
+def _full_envs() -> list[dict[str, Any]]:
+    """The six tasks with full-scale budgets and the paper's 100 evaluation episodes."""
+    return [
+        {
+            "id": task,
+            "budget": {"steps": FULL_EPISODES[task] * 1000},
+            "eval": {"every": FULL_EPISODES[task] * 10, "episodes": 100},
+        }
+        for task in TASKS
+    ]
+
+
+def _fig3_agents() -> list[dict[str, Any]]:
+    return [_ars(f"ars-{v}", v) for v in sorted(set(FIG3_VARIANT.values()))]
+
+
 def table1_suite(scale: str) -> dict[str, Any]:
     agents = [_ars(f"ars-{v}", v) for v in VARIANTS]
     if scale == "smoke":
-        envs: list[Any] = ["Swimmer-v5"]
-        return {
-            "name": "mania2018-table1-smoke",
-            "envs": envs,
-            "agents": agents,
-            "seeds": 2,
-            "budget": {"steps": 4000},
-            "eval": {"every": 2000, "episodes": 1},
-        }
+        return suite("mania2018-table1-smoke", ["Swimmer-v5"], agents, 2, 4000, 2000, 1)
     if scale == "small":
-        return {
-            "name": "mania2018-table1-small",
-            "envs": ["Swimmer-v5"],
-            "agents": agents,
-            "seeds": 5,
-            "budget": {"steps": 400_000},
-            "eval": {"every": 10_000, "episodes": 3},
-        }
-    envs = [
-        {
-            "id": t,
-            "budget": {"steps": FULL_EPISODES[t] * 1000},
-            "eval": {"every": FULL_EPISODES[t] * 10, "episodes": 100},
-        }
-        for t in TASKS
-    ]
-    return {
-        "name": "mania2018-table1",
-        "envs": envs,
-        "agents": agents,
-        "seeds": 3,
-        "budget": {"steps": 1_000_000},
-        "eval": {"every": 10_000, "episodes": 100},
-    }
+        return suite("mania2018-table1-small", ["Swimmer-v5"], agents, 5, 400_000, 10_000, 3)
+    return suite("mania2018-table1", _full_envs(), agents, 3, 1_000_000, 10_000, 100)
 
 
 def table1_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
@@ -149,41 +135,16 @@ def table1_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]
 
 # ---------------------------------------------------------------- Fig. 3
 def seeds_suite(scale: str) -> dict[str, Any]:
+    v1 = [_ars("ars", "V1")]
     if scale == "smoke":
-        return {
-            "name": "mania2018-seeds-smoke",
-            "envs": ["Swimmer-v5"],
-            "agents": [_ars("ars", "V1")],
-            "seeds": 3,
-            "budget": {"steps": 4000},
-            "eval": {"every": 2000, "episodes": 1},
-        }
+        return suite("mania2018-seeds-smoke", ["Swimmer-v5"], v1, 3, 4000, 2000, 1)
     if scale == "small":
-        return {
-            "name": "mania2018-seeds-small",
-            "envs": ["Swimmer-v5"],
-            "agents": [_ars("ars", "V1")],
-            "seeds": paper_seeds(20),
-            "budget": {"steps": 300_000},
-            "eval": {"every": 10_000, "episodes": 3},
-        }
-    agents = [_ars(f"ars-{v}", v) for v in sorted(set(FIG3_VARIANT.values()))]
-    envs = [
-        {
-            "id": t,
-            "budget": {"steps": FULL_EPISODES[t] * 1000},
-            "eval": {"every": FULL_EPISODES[t] * 10, "episodes": 100},
-        }
-        for t in TASKS
-    ]
-    return {
-        "name": "mania2018-seeds",
-        "envs": envs,
-        "agents": agents,
-        "seeds": paper_seeds(100),
-        "budget": {"steps": 1_000_000},
-        "eval": {"every": 10_000, "episodes": 100},
-    }
+        return suite(
+            "mania2018-seeds-small", ["Swimmer-v5"], v1, paper_seeds(20), 300_000, 10_000, 3
+        )
+    return suite(
+        "mania2018-seeds", _full_envs(), _fig3_agents(), paper_seeds(100), 1_000_000, 10_000, 100
+    )
 
 
 def seeds_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
@@ -227,51 +188,20 @@ SENS_GRID = {"step_size": [0.01, 0.02, 0.04], "noise": [0.005, 0.01, 0.02]}
 
 
 def sensitivity_suite(scale: str) -> dict[str, Any]:
-    perturb: dict[str, Any]
     if scale == "smoke":
-        perturb = {"plan": "grid", "values": {"step_size": [0.01, 0.02], "noise": [0.01, 0.02]}}
-        return {
-            "name": "mania2018-sensitivity-smoke",
-            "envs": ["Swimmer-v5"],
-            "agents": [{**_ars("ars", "V1"), "perturb": perturb}],
-            "seeds": 2,
-            "budget": {"steps": 4000},
-            "eval": {"every": 2000, "episodes": 1},
-        }
+        grid = {"plan": "grid", "values": {"step_size": [0.01, 0.02], "noise": [0.01, 0.02]}}
+        agents = [{**_ars("ars", "V1"), "perturb": grid}]
+        return suite("mania2018-sensitivity-smoke", ["Swimmer-v5"], agents, 2, 4000, 2000, 1)
     if scale == "small":
-        perturb = {"plan": "grid", "values": SENS_GRID}
-        return {
-            "name": "mania2018-sensitivity-small",
-            "envs": ["Swimmer-v5"],
-            "agents": [{**_ars("ars", "V1"), "perturb": perturb}],
-            "seeds": 3,
-            "budget": {"steps": 200_000},
-            "eval": {"every": 10_000, "episodes": 3},
-        }
-    perturb = {
+        agents = [{**_ars("ars", "V1"), "perturb": {"plan": "grid", "values": SENS_GRID}}]
+        return suite("mania2018-sensitivity-small", ["Swimmer-v5"], agents, 3, 200_000, 10_000, 3)
+    one_at_a_time = {
         "plan": "one-at-a-time",
         "params": ["step_size", "noise", "n_directions"],
         "factors": [0.5, 2.0],
     }
-    agents = [
-        {**_ars(f"ars-{v}", v), "perturb": perturb} for v in sorted(set(FIG3_VARIANT.values()))
-    ]
-    envs = [
-        {
-            "id": t,
-            "budget": {"steps": FULL_EPISODES[t] * 1000},
-            "eval": {"every": FULL_EPISODES[t] * 10, "episodes": 100},
-        }
-        for t in TASKS
-    ]
-    return {
-        "name": "mania2018-sensitivity",
-        "envs": envs,
-        "agents": agents,
-        "seeds": 3,
-        "budget": {"steps": 1_000_000},
-        "eval": {"every": 10_000, "episodes": 100},
-    }
+    agents = [{**agent, "perturb": one_at_a_time} for agent in _fig3_agents()]
+    return suite("mania2018-sensitivity", _full_envs(), agents, 3, 1_000_000, 10_000, 100)
 
 
 def sensitivity_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
@@ -334,33 +264,13 @@ def sensitivity_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row],
 # ---------------------------------------------------------------- §4.3 LQR
 def lqr_suite(scale: str) -> dict[str, Any]:
     ars = _ars("ars", "V1", step_size=0.002, noise=0.01, n_directions=8, top_directions=8)
-    nominal = {"card": "nominal", "name": "nominal"}
+    agents = [ars, {"card": "nominal", "name": "nominal"}]
+    lqr = ["rlbench/LQR-v0"]
     if scale == "smoke":
-        return {
-            "name": "mania2018-lqr-smoke",
-            "envs": ["rlbench/LQR-v0"],
-            "agents": [ars, nominal],
-            "seeds": 2,
-            "budget": {"steps": 12_000},
-            "eval": {"every": 3000, "episodes": 1},
-        }
+        return suite("mania2018-lqr-smoke", lqr, agents, 2, 12_000, 3000, 1)
     if scale == "small":
-        return {
-            "name": "mania2018-lqr-small",
-            "envs": ["rlbench/LQR-v0"],
-            "agents": [ars, nominal],
-            "seeds": paper_seeds(20),
-            "budget": {"steps": 300_000},
-            "eval": {"every": 15_000, "episodes": 2},
-        }
-    return {
-        "name": "mania2018-lqr",
-        "envs": ["rlbench/LQR-v0"],
-        "agents": [ars, nominal],
-        "seeds": paper_seeds(100),
-        "budget": {"steps": 1_000_000},
-        "eval": {"every": 20_000, "episodes": 10},
-    }
+        return suite("mania2018-lqr-small", lqr, agents, paper_seeds(20), 300_000, 15_000, 2)
+    return suite("mania2018-lqr", lqr, agents, paper_seeds(100), 1_000_000, 20_000, 10)
 
 
 def lqr_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
