@@ -57,7 +57,9 @@ def reproduce_command(
     result = reproduce.reproduce(
         name, scale, out, workers=workers, executor=executor, address=address, progress=progress
     )
-    console.print((result.path / "comparison.md").read_text())
+    from rich.markdown import Markdown
+
+    console.print(Markdown((result.path / "comparison.md").read_text()))
     console.print(
         f"wrote {result.path / 'comparison.md'} and comparison.csv"
         + (f"; report: {result.report}" if result.report else "")

@@ -300,36 +300,37 @@ def lqr_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
     frame.to_csv(out / "lqr_by_budget.csv", index=False)
     _plot_lqr(frame, out)
     rows = []
-    last = frame.sort_values("step").groupby("agent").tail(1)
-    for rec in last.to_dict("records"):
-        n = rec["trials"]
-        lo, hi = wilson(round(rec["fraction_stabilizing"] * n), n)
+    for agent, group in frame.sort_values("step").groupby("agent"):
+        n = int(group["trials"].iloc[-1])
+        stable = group[group["fraction_stabilizing"] >= 0.9]
+        first = int(stable["step"].iloc[0]) if len(stable) else None
         rows.append(
             Row(
-                quantity=f"fraction of stabilising controllers, {rec['agent']}, {rec['step']:,} steps",
+                quantity=f"env steps until ≥ 90% of seeds stabilise, {agent}",
                 paper=None,
-                source="Fig. 5",
+                source="Fig. 5 (frequency of stability)",
                 status="claim",
-                claim="nominal control stabilises with far fewer samples than ARS",
-                ours=rec["fraction_stabilizing"],
-                lower=lo,
-                upper=hi,
-                method="Wilson 95%",
+                claim="nominal control needs far fewer samples than ARS",
+                ours=first,
+                method=f"first evaluation step (grid of {int(group['step'].diff().max()):,})",
                 n=n,
+                note="" if first is not None else "not within the budget",
             )
         )
+        last = group.iloc[-1]
         rows.append(
             Row(
-                quantity=f"median relative cost (J−J*)/J*, {rec['agent']}, {rec['step']:,} steps",
+                quantity=f"median relative cost (J−J*)/J*, {agent}, {int(last['step']):,} steps",
                 paper=None,
-                source="Fig. 5",
+                source="Fig. 5 (relative cost)",
                 status="claim",
-                claim="ARS approaches J* (relative cost → 0)",
-                ours=rec["median_relative_cost"],
-                lower=rec["p02"],
-                upper=rec["p98"],
+                claim="both approach J*; nominal control far sooner",
+                ours=float(last["median_relative_cost"]),
+                lower=float(last["p02"]),
+                upper=float(last["p98"]),
                 method="2nd–98th percentile over seeds (not a CI)",
                 n=n,
+                note=f"{last['fraction_stabilizing']:.0%} of seeds stabilising",
             )
         )
     preamble = (
