@@ -3,3 +3,12 @@
 Modules here import only typer (and rlbench.errors) at import time, so that
 ``rlbench --help`` stays fast; the work is imported inside each command.
 """
+
+from typing import Annotated
+
+import typer
+
+MetricOpt = Annotated[str, typer.Option(help="Score column: final_return, auc or best_return.")]
+RepsOpt = Annotated[int, typer.Option(help="Bootstrap resamples of every CI.")]
+SeedOpt = Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")]
+ConfidenceOpt = Annotated[float, typer.Option(help="Confidence level of the intervals.")]

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from rlbench.commands import ConfidenceOpt, MetricOpt, RepsOpt, SeedOpt
 from rlbench.errors import InputError
 
 
@@ -50,12 +51,10 @@ def _check_folder(path: Path) -> None:
 def report_command(
     path: Annotated[Path, typer.Argument(help="Results folder.")],
     out: Annotated[Path | None, typer.Option(help="Report folder (default: PATH/report).")] = None,
-    metric: Annotated[
-        str, typer.Option(help="Score column: final_return, auc or best_return.")
-    ] = "final_return",
-    reps: Annotated[int, typer.Option(help="Bootstrap resamples of every CI.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
-    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    metric: MetricOpt = "final_return",
+    reps: RepsOpt = 2000,
+    seed: SeedOpt = 0,
+    confidence: ConfidenceOpt = 0.95,
 ) -> None:
     """Write an HTML report (index.html, figures as PNG and PDF, tables as CSV)."""
     from rlbench.report import build_report
@@ -75,12 +74,10 @@ def plot_command(
             help="Output file; its suffix picks the format (default PATH/report/KIND.png)."
         ),
     ] = None,
-    metric: Annotated[
-        str, typer.Option(help="Score column: final_return, auc or best_return.")
-    ] = "final_return",
-    reps: Annotated[int, typer.Option(help="Bootstrap resamples of every CI.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
-    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    metric: MetricOpt = "final_return",
+    reps: RepsOpt = 2000,
+    seed: SeedOpt = 0,
+    confidence: ConfidenceOpt = 0.95,
 ) -> None:
     """Draw one figure of a results folder, in any format matplotlib writes."""
     import matplotlib

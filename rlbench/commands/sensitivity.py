@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from rlbench.commands import MetricOpt, SeedOpt
 from rlbench.errors import InputError
 
 
@@ -31,12 +32,10 @@ def sensitivity_command(
     path: Annotated[
         Path, typer.Argument(help="Results folder of a suite with a perturbation plan.")
     ],
-    metric: Annotated[
-        str, typer.Option(help="Score column: final_return, auc or best_return.")
-    ] = "final_return",
+    metric: MetricOpt = "final_return",
     stat: Annotated[str, typer.Option(help="Statistic over seeds: iqm, mean or median.")] = "iqm",
     reps: Annotated[int, typer.Option(help="Bootstrap resamples (and tuning splits).")] = 2000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
+    seed: SeedOpt = 0,
     tuning_seeds: Annotated[
         int | None,
         typer.Option(help="Seeds to choose the best config on (default: half); the rest held out."),

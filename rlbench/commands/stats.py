@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from rlbench.commands import ConfidenceOpt, MetricOpt, RepsOpt, SeedOpt
 from rlbench.errors import InputError
 
 
@@ -68,16 +69,14 @@ def compare_command(
             "--agents", help="Agents to compare (repeat, or comma-separate; default all)."
         ),
     ] = None,
-    metric: Annotated[
-        str, typer.Option(help="Score column: final_return, auc or best_return.")
-    ] = "final_return",
+    metric: MetricOpt = "final_return",
     normalize: Annotated[
         bool,
         typer.Option("--normalize", help="Normalise by the env cards' random/reference score."),
     ] = False,
-    reps: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")] = 0,
-    confidence: Annotated[float, typer.Option(help="Confidence level of the intervals.")] = 0.95,
+    reps: RepsOpt = 2000,
+    seed: SeedOpt = 0,
+    confidence: ConfidenceOpt = 0.95,
     nan_policy: Annotated[
         str, typer.Option(help="'raise' on done trials with a NaN score, or 'omit' them (counted).")
     ] = "raise",
@@ -176,9 +175,7 @@ def power_command(
     ] = None,
     alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
     power: Annotated[float, typer.Option(help="Target power (1 - beta).")] = 0.8,
-    metric: Annotated[
-        str, typer.Option(help="Score column: final_return, auc or best_return.")
-    ] = "final_return",
+    metric: MetricOpt = "final_return",
     nan_policy: Annotated[
         str, typer.Option(help="'raise' on done trials with a NaN score, or 'omit' them (counted).")
     ] = "raise",
