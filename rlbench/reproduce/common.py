@@ -119,14 +119,15 @@ def comparison_csv(rows: list[Row]) -> str:
 def mean_interval(
     values: np.ndarray, seed: int = 0, reps: int = 10_000
 ) -> tuple[float, float, float, str]:
-    """Mean with a percentile-bootstrap 95% CI (None bounds below 2 values)."""
+    """Mean with a percentile-bootstrap 95% CI (NaN bounds below 3 values, where a
+    bootstrap of the mean is degenerate)."""
     from rlbench.stats import sample_interval
 
     values = np.asarray(values, dtype=np.float64)
     if len(values) == 0:
         return math.nan, math.nan, math.nan, "no values"
-    if len(values) < 2 or np.all(values == values[0]):
-        return float(values.mean()), math.nan, math.nan, "single value: no CI"
+    if len(values) < 3 or np.all(values == values[0]):
+        return float(values.mean()), math.nan, math.nan, "fewer than 3 distinct values: no CI"
     iv = sample_interval(values, "mean", method="percentile", reps=reps, seed=seed)
     return iv.estimate, iv.lower, iv.upper, f"percentile bootstrap of the mean, {reps} resamples"
 

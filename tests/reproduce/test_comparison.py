@@ -66,7 +66,7 @@ def test_wilson_against_statsmodels():
 def test_mean_interval():
     est, lo, hi, method = mean_interval(np.array([1.0, 2.0, 3.0, 4.0]))
     assert est == 2.5 and lo < 2.5 < hi and "percentile bootstrap" in method
-    est, lo, hi, method = mean_interval(np.array([7.0]))
-    assert est == 7.0 and math.isnan(lo) and "no CI" in method
+    est, lo, hi, method = mean_interval(np.array([6.0, 8.0]))
+    assert est == 7.0 and math.isnan(lo) and "no CI" in method  # two values: degenerate
     est, *_ = mean_interval(np.array([]))
     assert math.isnan(est)
