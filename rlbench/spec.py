@@ -189,8 +189,10 @@ def resolve_suite_path(name_or_path: str) -> Path:
     """A suite file path from a path or a shipped suite's name."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
+        if not path.exists():
             raise SpecError("no such suite file", str(path))
+        if not path.is_file():
+            raise SpecError("not a suite file (a folder or a device?)", str(path))
         return path
     shipped = shipped_suites()
     if name_or_path in shipped:

@@ -289,7 +289,11 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                     )
                     continue
                 if validator is not None:
-                    validator(hp, env.name)
+                    try:
+                        validator(hp, env.name)
+                    except SpecError as exc:
+                        path = f"{where}.{exc.path}" if exc.path else where
+                        raise SpecError(f"{exc.detail} (on {env.name})", source, path) from None
                 cid = config_id(card.name, hp)
                 if cid in seen:
                     dropped.append(

@@ -137,6 +137,21 @@ CASES = [
     ),
     ("bad-name", variant("name: t", "name: 'my suite'"), ["name", "'my suite'"]),
     (
+        "ars-impossible-top",
+        variant("{card: random}", "{card: ars, hparams: {n_directions: 4, top_directions: 8}}"),
+        ["agents[0].hparams", "violates top_directions <= n_directions"],
+    ),
+    (
+        "ars-negative-step",
+        variant("{card: random}", "{card: ars, hparams: {step_size: -0.1}}"),
+        ["agents[0].hparams.step_size", "-0.1"],
+    ),
+    (
+        "ddpg-bad-noise",
+        variant("{card: random}", "{card: ddpg, hparams: {action_noise: {type: gaussian, sigma: 0.1}}}"),
+        ["agents[0].hparams.action_noise.type", "unknown noise type 'gaussian'", "normal"],
+    ),
+    (
         "inline-card-bad-entry",
         variant("{card: random}", "{card: {name: mine, entry: 'not an entry'}}"),
         ["agents[0].card", "entry"],
