@@ -44,7 +44,16 @@ def base_configs(trials: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     if "perturbation" not in trials.columns:
         return trials, 0
     is_base = trials["perturbation"].fillna("base") == "base"
-    return trials[is_base], int((~is_base).sum())
+    # an agent whose plan has no base config (a grid without include_base) shows each
+    # of its configs as an agent of its own, "agent[label]": never pooled, never dropped
+    has_base = is_base.groupby([trials["agent"], trials["env"]]).transform("any")
+    keep = is_base | ~has_base
+    kept = trials[keep].copy()
+    split = ~has_base[keep]
+    kept.loc[split, "agent"] = (
+        kept.loc[split, "agent"] + "[" + kept.loc[split, "perturbation"] + "]"
+    )
+    return kept, int((~keep).sum())
 
 
 def status_table(trials: pd.DataFrame) -> pd.DataFrame:
@@ -69,8 +78,10 @@ def status_table(trials: pd.DataFrame) -> pd.DataFrame:
 
 def done_curves(curves: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
     """Curve rows of the ``done`` trials among ``trials`` (failed trials keep partial curves)."""
-    done_ids = trials.loc[trials["status"] == "done", "trial_id"]
-    return curves[curves["trial_id"].isin(set(done_ids))]
+    done = trials.loc[trials["status"] == "done", ["trial_id", "agent"]]
+    rows = curves[curves["trial_id"].isin(set(done["trial_id"]))]
+    # the agent label comes from the trials table (base_configs may relabel configs)
+    return rows.assign(agent=rows["trial_id"].map(done.set_index("trial_id")["agent"]))
 
 
 @dataclass(frozen=True)

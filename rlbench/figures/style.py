@@ -130,11 +130,17 @@ def legend_below(
         handles.append(handle)
         labels.append(label)
     if handles:
+        # long labels (e.g. "agent[step_size=0.02,noise=0.01]") get fewer columns, and
+        # the figure grows by the legend's extra rows so the axes keep their height
+        ncols = max(1, min(len(handles), LEGEND_COLUMNS, 84 // (max(map(len, labels)) + 6)))
+        rows = -(-len(handles) // ncols)
+        if rows > 2:
+            figure.set_figheight(figure.get_figheight() + 0.16 * (rows - 2))
         figure.legend(
             handles,
             labels,
             loc="outside lower center",
-            ncols=min(len(handles), LEGEND_COLUMNS),
+            ncols=ncols,
             handlelength=1.8,
             columnspacing=1.2,
         )
@@ -165,7 +171,7 @@ def save_figure(figure: Figure, stem: Path, formats: Sequence[str] = ("png", "pd
     try:
         for suffix in formats:
             path = stem.with_name(f"{stem.name}.{suffix}")
-            figure.savefig(path, dpi=SAVE_DPI)
+            figure.savefig(path, dpi=SAVE_DPI, bbox_inches="tight")
             paths.append(path)
     finally:
         plt.close(figure)

@@ -239,6 +239,8 @@ def compare(
     """
     matrices = score_matrices(trials, metric, agents)
     names = list(matrices)
+    if not names:
+        raise InputError("no trials to compare (is the trials table empty after filtering?)")
     envs = matrices[names[0]].envs
     for name in names[1:]:
         if matrices[name].envs != envs:
