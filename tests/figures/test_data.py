@@ -91,3 +91,28 @@ def test_improvement_matrix_mirrors_pairs(synthetic_results):
     assert tuple(matrix[x, y]) == (pair.estimate, pair.lower, pair.upper)
     assert tuple(matrix[y, x]) == pytest.approx((1 - pair.estimate, 1 - pair.upper, 1 - pair.lower))
     assert np.isnan(matrix[0, 0]).all()
+
+
+def test_base_configs_without_a_base_show_each_config():
+    """A grid plan without include_base has no base config: its configs are shown
+    apart, labelled agent[config], never pooled and never dropped."""
+    import pandas as pd
+
+    from rlbench.figures.data import base_configs, done_curves
+
+    trials = pd.DataFrame(
+        {
+            "trial_id": ["a", "b", "c", "d"],
+            "agent": ["x", "x", "g", "g"],
+            "env": ["E"] * 4,
+            "perturbation": ["base", "lrx2", "lr=1", "lr=2"],
+            "status": ["done"] * 4,
+        }
+    )
+    kept, left_out = base_configs(trials)
+    assert left_out == 1
+    assert sorted(kept["agent"]) == ["g[lr=1]", "g[lr=2]", "x"]
+    curves = pd.DataFrame(
+        {"trial_id": ["a", "c", "d"], "agent": ["x", "g", "g"], "step": [0, 0, 0]}
+    )
+    assert sorted(done_curves(curves, kept)["agent"]) == ["g[lr=1]", "g[lr=2]", "x"]
