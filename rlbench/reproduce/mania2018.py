@@ -255,8 +255,8 @@ def sensitivity_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row],
             )
     preamble = (
         f"{PAPER}, Fig. 4: ARS over a grid of hyperparameters and seeds. Ours adds the share "
-        "of variance between configs (one-way random effects, ICC(1)); "
-        + ("; ".join(result.notes) if result.notes else "")
+        "of variance between configs (one-way random effects, ICC(1))."
+        + (" Notes: " + "; ".join(result.notes) + "." if result.notes else "")
     )
     return rows, preamble
 
