@@ -78,8 +78,13 @@ def plot_sensitivity_curves(result, env: str | None = None) -> Figure:
             for p in pts:
                 if p.is_base:
                     ax.plot([p.x], [p.metric.estimate], "o", ms=10, mfc="none", color="black")
-            if curve.axis == "factor" or (xs and min(xs) > 0 and max(xs) / min(xs) > 20):
+            if curve.axis == "factor" or (xs and min(xs) > 0 and max(xs) / min(xs) >= 3):
                 ax.set_xscale("log", base=2)
+            if 0 < len(set(xs)) <= 8:
+                # ticks at the tested values only: no crowded, overlapping tick labels
+                ticks = sorted(set(xs))
+                ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+                ax.minorticks_off()
             ax.set_xlabel(
                 f"{param} ({'factor of base value' if curve.axis == 'factor' else 'value'})"
             )
