@@ -63,7 +63,7 @@ def analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
         test = welch_test(values[:half], values[half:])
         rows.append(
             Row(
-                quantity=f"Welch t, seeds {half} lowest vs {len(values) - half} highest, {label}",
+                quantity=f"Welch t, first {half} seeds vs the other {len(values) - half} (by seed number), {label}",
                 paper=PAPER_T,
                 source="Fig. 5 (2-sample t-test, TRPO, HalfCheetah)",
                 status="checked",
