@@ -148,7 +148,9 @@ CASES = [
     ),
     (
         "ddpg-bad-noise",
-        variant("{card: random}", "{card: ddpg, hparams: {action_noise: {type: gaussian, sigma: 0.1}}}"),
+        variant(
+            "{card: random}", "{card: ddpg, hparams: {action_noise: {type: gaussian, sigma: 0.1}}}"
+        ),
         ["agents[0].hparams.action_noise.type", "unknown noise type 'gaussian'", "normal"],
     ),
     (
