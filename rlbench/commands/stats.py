@@ -209,4 +209,10 @@ def power_command(
         f"{report.results[0].method}, two-sided, alpha {alpha}, target power {power}; "
         "both agents assumed to have the pilot's std"
     )
+    small = min(result.pilot_runs for result in report.results)
+    if small < 20:
+        table.caption += (
+            f"; the pilot has only {small} runs: its std is uncertain, so these counts are "
+            "too (Colas et al. 2018 recommend a pilot of at least 20)"
+        )
     Console().print(table)
