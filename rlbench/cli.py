@@ -134,6 +134,23 @@ def _print_plan(plan, root: Path) -> None:
         )  # fmt: skip
     con = _console()
     con.print(table)
+    if len(plan.configs) > len(rows):  # perturbation plans: one row per config
+        from rlbench.store import perturbation_label
+
+        per_config = Table(title="configs")
+        for col in ("agent", "env", "config", "perturbation", "hyperparameters changed"):
+            per_config.add_column(col)
+        for c in plan.configs:
+            changed = {k: v for k, v in c.perturbation.items() if k not in ("kind", "factor")}
+            if c.perturbation.get("kind") == "one-at-a-time":
+                changed = {c.perturbation["param"]: c.hparams[c.perturbation["param"]]}
+            shown = ", ".join(
+                f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in changed.items()
+            )
+            per_config.add_row(
+                c.agent, c.env, c.config_id, perturbation_label(c.perturbation), shown or "-"
+            )
+        con.print(per_config)
     con.print(f"total: {len(plan.trials)} trials, {plan.total_steps:,} env steps")
     if plan.dropped:
         con.print(f"dropped {len(plan.dropped)} infeasible or duplicate configs:")

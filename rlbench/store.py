@@ -170,7 +170,8 @@ class Results:
         return self.trials[self.trials["status"] == "done"]
 
 
-def _label(perturbation: dict[str, Any]) -> str:
+def perturbation_label(perturbation: dict[str, Any]) -> str:
+    """A short label of a config's perturbation: base, step_sizex0.5, a=1,b=2, random#3."""
     kind = perturbation.get("kind", "base")
     if kind == "one-at-a-time":
         return f"{perturbation['param']}x{perturbation['factor']:g}"
@@ -208,7 +209,7 @@ def load(path: Path | str) -> Results:
             "final_return": summary["final_return"], "auc": summary["auc"],
             "best_return": summary["best_return"], "threshold_step": summary["threshold_step"],
             "threshold_episodes": summary["threshold_episodes"], "wall_time": rec["wall_time"],
-            "card": rec["card"], "perturbation": _label(rec["perturbation"]),
+            "card": rec["card"], "perturbation": perturbation_label(rec["perturbation"]),
             "perturb_kind": rec["perturbation"].get("kind", "base"),
             "perturb_param": rec["perturbation"].get("param"),
             "perturb_factor": rec["perturbation"].get("factor"),
