@@ -7,7 +7,6 @@ the trials that were running.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections import Counter
@@ -231,6 +230,3 @@ class _Progress:
             running=self.running, rate=rate,
         )  # fmt: skip
 
-
-def cpu_count() -> int:
-    return os.cpu_count() or 1
