@@ -229,4 +229,3 @@ class _Progress:
             self._task, advance=advance, done=self.done, failed=self.failed,
             running=self.running, rate=rate,
         )  # fmt: skip
-
