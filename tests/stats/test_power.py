@@ -107,3 +107,33 @@ def test_seed_split_hand_case_and_sampling():
         seed_split(runs, group_size=4)
     with pytest.raises(InputError, match="unknown test 'welsh'; did you mean 'welch'"):
         seed_split(runs, test="welsh")
+
+
+def test_bootstrap_false_positive_rate_by_hand():
+    """One pair, redone step by step with the same generator calls."""
+    from rlbench.stats import bootstrap_false_positive_rate
+    from rlbench.stats._data import uniform_indices
+
+    runs = np.array([0.0, 1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 13.0])
+    result = bootstrap_false_positive_rate(runs, (4,), alpha=0.05, reps=1, boot_reps=500, seed=7)
+    rng = np.random.default_rng(7)
+    groups = runs[uniform_indices(rng, (1, 2, 4), runs.size)][0]
+    index = uniform_indices(rng, (1, 2, 500, 4), 4)[0]
+    means = np.stack([groups[g][index[g]].mean(axis=1) for g in range(2)])
+    difference = means[0] - means[1]
+    lower, upper = np.quantile(difference, [0.025, 0.975])
+    assert result.rates == (float(lower > 0 or upper < 0),)
+
+
+def test_bootstrap_false_positive_rate_properties():
+    from rlbench.stats import bootstrap_false_positive_rate
+
+    runs = np.random.default_rng(0).normal(size=40)
+    a = bootstrap_false_positive_rate(runs, (5, 20), reps=1000, boot_reps=500, seed=3)
+    b = bootstrap_false_positive_rate(runs, (5, 20), reps=1000, boot_reps=500, seed=3)
+    assert a == b  # same seed, same rates
+    # Colas et al.: the bootstrap test rejects too often at small N, less at N = 20
+    assert a.rates[0] > 0.08 and a.rates[0] > a.rates[1]
+    assert 0.02 < a.rates[1] < 0.1
+    constant = bootstrap_false_positive_rate(np.ones(10), (5,), reps=200, boot_reps=100)
+    assert constant.rates == (0.0,)  # identical groups: the CI is [0, 0], never significant
