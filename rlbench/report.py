@@ -1,37 +1,29 @@
-"""The HTML report of a results folder, and single figures of it.
+"""The HTML report of a results folder.
 
-`ReportData` prepares each figure's inputs from ``rlbench.load(path)`` through
-`rlbench.figures.data` (and so `rlbench.stats`), lazily, one cached property per
-input; `ReportData.figure` draws one kind; `build_report` writes every figure
-(PNG + PDF), every table (CSV) and ``index.html``. The main figures use each
-agent's base config and done trials only; what was left out is counted in the
-captions and tables.
+`build_report` writes every figure (PNG + PDF), every table (CSV) and
+``index.html``, from the inputs that `rlbench.figures.report_data.ReportData`
+prepares (re-exported here with `Options` and `KINDS`).
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
-from rlbench.errors import InputError, UnknownNameError
-from rlbench.figures import data
+from rlbench.errors import InputError
 from rlbench.figures import html as page
-from rlbench.figures.aggregates import plot_aggregates, plot_profiles
-from rlbench.figures.curves import plot_curves, plot_percentiles
-from rlbench.figures.distributions import METRIC_LABELS, plot_seeds
-from rlbench.figures.significance import (
-    plot_improvement,
-    plot_power,
-    plot_seed_split,
+from rlbench.figures.report_data import (  # noqa: F401  # re-exported: the report's API
+    KINDS,
+    PER_SEED_LINES_MAX,
+    Options,
+    ReportData,
+    sensitivity_figures,
 )
-from rlbench.figures.style import agent_colors, save_figure
+from rlbench.figures.style import save_figure
 from rlbench.figures.tables import (
     aggregates_table,
     improvement_table,
@@ -41,259 +33,6 @@ from rlbench.figures.tables import (
     tests_table,
 )
 from rlbench.store import Results, Store
-
-KINDS = ("curves", "percentiles", "seeds", "aggregates", "profiles", "improvement",
-         "seed-split", "power", "sensitivity")  # fmt: skip
-PER_SEED_LINES_MAX = 10  # draw each seed's curve when no agent has more seeds than this
-
-
-@dataclass(frozen=True)
-class Options:
-    """How the report computes: score column, bootstrap resamples, seed, CI level."""
-
-    metric: str = "final_return"
-    reps: int = 2000
-    seed: int = 0
-    confidence: float = 0.95
-
-
-class ReportData:
-    """Inputs of every figure and table of one results folder (computed on first use).
-
-    Args:
-        results: ``rlbench.load(path)``.
-        options: metric, resamples, seed and confidence level.
-        env: restrict to one env (figures of ``rlbench plot --env``).
-    """
-
-    def __init__(self, results: Results, options: Options = Options(), env: str | None = None):
-        trials = results.trials
-        if trials.empty:
-            raise InputError(f"{results.path}: the results folder holds no records")
-        self.results = results
-        self.options = options
-        self.colors = agent_colors(trials["agent"].astype(str))  # the whole folder: stable
-        if env is not None:
-            known = sorted(trials["env"].unique())
-            if env not in known:
-                raise UnknownNameError("env", env, known, where=str(results.path))
-            trials = trials[trials["env"] == env]
-        self.env = env
-        self.all_trials = trials
-        self.trials, self.n_perturbed = data.base_configs(trials)
-        self.notes: list[str] = []
-
-    # -- inputs -----------------------------------------------------------------
-    @cached_property
-    def curves(self) -> pd.DataFrame:
-        return data.done_curves(self.results.curves, self.trials)
-
-    @cached_property
-    def status(self) -> pd.DataFrame:
-        return data.status_table(self.all_trials)
-
-    @cached_property
-    def bands(self) -> data.CurveBands:
-        o = self.options
-        return data.curve_bands(self.curves, o.reps, o.seed, o.confidence)
-
-    @cached_property
-    def percentiles(self) -> pd.DataFrame:
-        return data.percentile_bands(self.curves)
-
-    @cached_property
-    def references(self):
-        from rlbench.cards import env_reference_scores
-
-        try:
-            return env_reference_scores(sorted(self.trials["env"].unique()))
-        except InputError as error:
-            self.notes.append(f"scores are not normalised: {error}")
-            return None
-
-    @cached_property
-    def comparison(self):
-        from rlbench.stats.frame import compare
-
-        o = self.options
-        try:
-            return compare(self.trials, o.metric, None, self.references, o.reps, o.seed,
-                           o.confidence, nan_policy="omit")  # fmt: skip
-        except InputError as error:
-            self.notes.append(f"no comparison of agents: {error}")
-            return None
-
-    @cached_property
-    def aggregates(self):
-        o = self.options
-        return data.aggregate_panels(self.trials, o.metric, self.comparison, o.reps, o.seed,
-                                     o.confidence)  # fmt: skip
-
-    @cached_property
-    def profiles(self):
-        o = self.options
-        return data.profile_panels(self.trials, o.metric, self.references, o.reps, o.seed,
-                                   o.confidence)  # fmt: skip
-
-    @cached_property
-    def splits(self):
-        return data.seed_splits(self.trials, self.options.metric, seed=self.options.seed)
-
-    @cached_property
-    def power(self):
-        return data.power_curves(self.comparison) if self.comparison is not None else {}
-
-    # -- captions ---------------------------------------------------------------
-    def scope(self) -> str:
-        """What the main figures show and leave out, for every caption."""
-        done = self.trials[self.trials["status"] == "done"]
-        seeds = done.groupby(["agent", "env"])["seed"].nunique()
-        count = f"{seeds.min()}" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()}"
-        parts = [f"{count} seeds (done trials) per agent and env"]
-        if self.n_perturbed:
-            parts.append(
-                f"each agent's base config (perturbation == 'base'); {self.n_perturbed} trials "
-                "of perturbed configs left out (see Sensitivity)"
-            )
-        not_done = self.trials[self.trials["status"] != "done"]
-        if len(not_done):
-            where = ", ".join(f"{a}/{e}: {n}" for (a, e), n in
-                              not_done.groupby(["agent", "env"]).size().items())  # fmt: skip
-            noun = "trial" if len(not_done) == 1 else "trials"
-            parts.append(f"{len(not_done)} {noun} not done and not shown ({where})")
-        else:
-            parts.append("no failed trials")
-        return "; ".join(parts) + "."
-
-    def _score(self) -> str:
-        label = METRIC_LABELS.get(self.options.metric, self.options.metric)
-        return f"normalised {label}" if self.references is not None else label
-
-    def _interval_text(self, intervals) -> str:
-        first = next((i for panel in intervals.values() for ivs in panel.values() for i in ivs),
-                     None)  # fmt: skip
-        return first.describe() if first is not None else "no intervals"
-
-    def caption(self, kind: str) -> str:
-        o = self.options
-        if kind == "curves":
-            text = f"Learning curves: mean return over seeds, band: {self.bands.describe()}"
-        elif kind == "percentiles":
-            text = ("Median over seeds (line), 25th-75th and 10th-90th percentiles over seeds "
-                    "(bands), as Mania et al. 2018, Fig. 3")  # fmt: skip
-        elif kind == "seeds":
-            label = METRIC_LABELS.get(o.metric, o.metric)
-            text = (
-                f"{label.capitalize()} (not normalised) of every seed: points, box (quartiles, "
-                "whiskers 1.5 IQR) and empirical CDF; NaN scores (diverged) not drawn"
-            )
-        elif kind == "aggregates":
-            text = (
-                f"Aggregates of the {self._score()} (IQM, mean, median"
-                f"{', optimality gap' if self.references is not None else ''}); bar: "
-                f"{self._interval_text(self.aggregates)}; tick: point estimate"
-            )
-        elif kind == "profiles":
-            p = next((p for panel in self.profiles.values() for p in panel.values()), None)
-            how = (f"{p.confidence:.0%} pointwise CI: {p.method}, {p.reps} resamples, seed "
-                   f"{p.seed}" if p else "no profile")  # fmt: skip
-            text = f"Performance profiles of the {self._score()} (Agarwal et al. 2021); {how}"
-        elif kind == "improvement":
-            pair = (
-                self.comparison.pairs[0].probability_of_improvement
-                if (self.comparison is not None and self.comparison.pairs)
-                else None
-            )
-            text = (
-                "Probability of improvement P(row > column) over envs (Agarwal et al. 2021), "
-                f"with its CI: {pair.describe() if pair else 'no pairs'}"
-            )
-        elif kind == "seed-split":
-            text = (
-                "Splits of each agent's seeds into two groups of k: fraction of splits that "
-                "Welch's t-test calls significantly different at α = 0.05 (Henderson et al. "
-                f"2018, Fig. 5); every split up to 1000, else 1000 random ones (seed {o.seed})"
-            )
-        elif kind == "power":
-            text = (
-                "Power of Welch's t-test (two-sided, α = 0.05; noncentral t) vs seeds per "
-                "agent, to detect each agent's observed gap in mean to the best agent on the "
-                "env with both observed stds (Colas et al. 2018); dot: seeds run"
-            )
-        else:
-            text = kind
-        return f"{text}. {self.scope()}"
-
-    # -- figures ----------------------------------------------------------------
-    def figure(self, kind: str) -> Figure:
-        """One figure (see `KINDS`).
-
-        Raises:
-            InputError: an unknown kind, or one this folder has no data for.
-        """
-        if kind not in KINDS:
-            raise UnknownNameError("figure kind", kind, KINDS)
-        if kind == "sensitivity":
-            figures = sensitivity_figures(self.all_trials, self.env, only_first=True)
-            return figures[0][1]
-        if self.trials[self.trials["status"] == "done"].empty:
-            raise InputError(f"{self.results.path}: no done trials to plot")
-        if kind == "curves":
-            seeds = self.curves.groupby(["agent", "env"])["trial_id"].nunique()
-            per_seed = self.curves if seeds.max() <= PER_SEED_LINES_MAX else None
-            return plot_curves(self.bands, per_seed, self.colors)
-        if kind == "percentiles":
-            return plot_percentiles(self.percentiles, colors=self.colors)
-        if kind == "seeds":
-            return plot_seeds(self.trials, self.options.metric, self.colors)
-        if kind == "aggregates":
-            return plot_aggregates(self.aggregates, self.colors, self._score())
-        if kind == "profiles":
-            return plot_profiles(self.profiles, self.colors, f"{self._score()} τ")
-        if kind == "seed-split":
-            if not self.splits:
-                raise InputError("seed splits need at least 4 done seeds of an agent on an env")
-            return plot_seed_split(self.splits, self.colors)
-        if self.comparison is None:
-            raise InputError("; ".join(self.notes) or "no comparison of agents")
-        if kind == "improvement":
-            if len(self.comparison.agents) < 2:
-                raise InputError("the probability of improvement needs at least 2 agents")
-            return plot_improvement(self.comparison)
-        return plot_power(self.power, self.colors)
-
-
-def sensitivity_figures(
-    trials: pd.DataFrame, env: str | None = None, only_first: bool = False
-) -> list[tuple[str, Figure, str]]:
-    """The sensitivity module's figures (``rlbench.sensitivity_plots``) of a folder.
-
-    Args:
-        trials: all trials (every config).
-        env: only this env's sensitivity curves and success rates.
-        only_first: draw the sensitivity curves only.
-
-    Returns:
-        ``[(file stem, figure, caption)]``.
-
-    Raises:
-        InputError: the sensitivity module is not installed, or no config is perturbed.
-    """
-    if not (trials["perturbation"].fillna("base") != "base").any():
-        raise InputError("this results folder has no perturbed configs (no perturbation plan)")
-    try:
-        from rlbench import sensitivity, sensitivity_plots
-    except ImportError as error:
-        raise InputError(f"sensitivity figures are not available: {error}") from None
-    result = sensitivity.analyse(trials)
-    out = [("sensitivity", sensitivity_plots.plot_sensitivity_curves(result, env),
-            "Sensitivity of each agent's score to its perturbed hyperparameters.")]  # fmt: skip
-    if not only_first:
-        out.append(("success_rates", sensitivity_plots.plot_success_rates(result, env),
-                    "Success rates of the perturbed configs."))  # fmt: skip
-        out.append(("sensitivity_ranking", sensitivity_plots.plot_sensitivity_ranking(result),
-                    "Hyperparameters ranked by sensitivity."))  # fmt: skip
-    return out
 
 
 def _time(stamp: object) -> str:
@@ -343,7 +82,7 @@ def provenance_tables(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
 def build_report(
     path: Path | str,
     out: Path | str | None = None,
-    options: Options = Options(),
+    options: Options | None = None,
     formats: tuple[str, ...] = ("png", "pdf"),
 ) -> Path:
     """Writes the report of a results folder: ``index.html``, figures and CSV tables.
@@ -351,7 +90,7 @@ def build_report(
     Args:
         path: the results folder.
         out: the report folder (default ``path/report``).
-        options: metric, resamples, seed, confidence level.
+        options: metric, resamples, seed, confidence level (default `Options()`).
         formats: figure formats (PNG is always written: the page shows it).
 
     Returns:
@@ -362,6 +101,7 @@ def build_report(
     """
     from rlbench.store import load
 
+    options = options or Options()
     results = load(path)
     out_dir = Path(out) if out is not None else results.path / "report"
     out_dir.mkdir(parents=True, exist_ok=True)
