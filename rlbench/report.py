@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -32,7 +31,7 @@ from rlbench.figures.tables import (
     seed_split_table,
     tests_table,
 )
-from rlbench.store import Results, Store
+from rlbench.store import Results
 
 
 def _time(stamp: object) -> str:
@@ -59,20 +58,17 @@ def provenance_tables(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
             "python": run.get("python"), "host": run.get("host"),
             "git_commit": (run.get("git_commit") or "")[:12],
         })  # fmt: skip
-    groups: dict[str, dict[str, Any]] = {}
-    for record in Store(results.path).iter_records():
-        prov = record.get("provenance") or {}
-        key = json.dumps(prov, sort_keys=True)
-        row = groups.setdefault(key, {
-            **{name: version for name, version in (prov.get("versions") or {}).items()},
+    rows = []
+    # one row per distinct provenance, from the trials table (no second read of the records)
+    for key, group in results.trials.groupby("provenance", sort=False):
+        prov = json.loads(key) or {}
+        rows.append({
+            **(prov.get("versions") or {}),
             "python": prov.get("python"), "host": prov.get("host"),
-            "git_commit": (prov.get("git_commit") or "")[:12], "records": 0,
-            "first_start": float("inf"), "last_end": float("-inf"),
+            "git_commit": (prov.get("git_commit") or "")[:12], "records": len(group),
+            "first_start": group["started"].min(), "last_end": group["ended"].max(),
         })  # fmt: skip
-        row["records"] += 1
-        row["first_start"] = min(row["first_start"], record.get("started") or float("inf"))
-        row["last_end"] = max(row["last_end"], record.get("ended") or float("-inf"))
-    environments = pd.DataFrame(list(groups.values()))
+    environments = pd.DataFrame(rows)
     for column in ("first_start", "last_end"):
         if column in environments:
             environments[column] = environments[column].map(_time)

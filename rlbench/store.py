@@ -137,7 +137,7 @@ TRIAL_COLUMNS = [
     "trial_id", "agent", "env", "config_id", "seed", "status", "error", "reason",
     "final_return", "auc", "best_return", "threshold_step", "threshold_episodes",
     "wall_time", "card", "perturbation", "perturb_kind", "perturb_param", "perturb_factor",
-    "threshold", "budget_steps",
+    "threshold", "budget_steps", "started", "ended", "provenance",
 ]  # fmt: skip
 CURVE_COLUMNS = [
     "trial_id", "agent", "env", "config_id", "seed", "status", "step", "episodes",
@@ -154,7 +154,9 @@ class Results:
             ``perturbation`` is a label ("base", "step_sizex0.5", "a=1,b=2",
             "random#3"); ``perturb_kind`` is base / one-at-a-time / grid /
             random, and one-at-a-time rows name ``perturb_param`` and
-            ``perturb_factor``.
+            ``perturb_factor``. ``provenance`` is the record's provenance as
+            canonical JSON (versions, git commit, host); ``started`` and
+            ``ended`` are Unix times.
         curves: one row per (trial, evaluation step); a failed trial keeps the
             partial curve it reached (filter on ``status``).
         path: the folder.
@@ -214,6 +216,8 @@ def load(path: Path | str) -> Results:
             "perturb_param": rec["perturbation"].get("param"),
             "perturb_factor": rec["perturbation"].get("factor"),
             "threshold": rec["threshold"], "budget_steps": rec["budget_steps"],
+            "started": rec["started"], "ended": rec["ended"],
+            "provenance": json.dumps(rec["provenance"], sort_keys=True),
         }  # fmt: skip
         for name, value in rec["hparams"].items():
             row[f"hp.{name}"] = value if not isinstance(value, (list, dict)) else json.dumps(value)
