@@ -115,7 +115,7 @@ def _print_plan(plan, root: Path) -> None:
 
     from rlbench.store import Store
 
-    done = Store(root).statuses() if (root / "records").is_dir() else {}
+    done = Store(root).record_ids()
     rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     configs: dict[tuple[str, str], set[str]] = defaultdict(set)
     for t in plan.trials:

@@ -113,7 +113,7 @@ def run_suite(
         stored = store.statuses()
         todo: list[Trial] = []
         for trial in plan.trials:
-            status = stored.get(trial.trial_id)
+            status = stored.get(trial.trial_id, (None, None))[0]
             if status is None or (status == "failed" and retry_failed):
                 todo.append(trial)
         store.write_suite(resolved_suite_yaml(suite))
@@ -131,7 +131,7 @@ def run_suite(
 
         def on_result(record: dict[str, Any]) -> None:
             store.write_record(record)
-            stored[record["trial_id"]] = record["status"]
+            stored[record["trial_id"]] = (record["status"], record["error"])
             bar.finished(record)
 
         try:
@@ -141,16 +141,12 @@ def run_suite(
         except KeyboardInterrupt:
             interrupted = True
         store.update_last_run(ended=time.time(), interrupted=interrupted)
-    ids = {t.trial_id for t in plan.trials}
-    counts = Counter(stored.get(t.trial_id, "pending") for t in plan.trials)
-    summary.status_counts = dict(counts)
+    outcomes = [stored.get(t.trial_id, ("pending", None)) for t in plan.trials]
+    summary.status_counts = dict(Counter(status for status, _ in outcomes))
     summary.interrupted = interrupted
-    if counts.get("failed"):
-        failures: Counter[str] = Counter()
-        for rec in Store(root).iter_records():
-            if rec["trial_id"] in ids and rec["status"] == "failed":
-                failures[_short(rec["error"] or rec["reason"] or "?")] += 1
-        summary.failures = dict(failures)
+    summary.failures = dict(
+        Counter(_short(error or "?") for status, error in outcomes if status == "failed")
+    )
     return summary
 
 

@@ -246,6 +246,11 @@ def _record(
     ).to_dict()
 
 
+def timeout_record(trial: Trial, seconds: float) -> dict[str, Any]:
+    """The record of a trial stopped by ``--trial-timeout``."""
+    return failed_record(trial, f"timed out after {seconds:g} s (--trial-timeout)", "timeout")
+
+
 def failed_record(trial: Trial, error: str, reason: str) -> dict[str, Any]:
     """A record for a trial whose worker died or timed out (written by the driver)."""
     now = time.time()

@@ -128,9 +128,9 @@ class Store:
                 with open(entry.path, "rb") as fh:
                     yield json.loads(fh.read())
 
-    def statuses(self) -> dict[str, str]:
-        """trial id -> status of every stored record."""
-        return {r["trial_id"]: r["status"] for r in self.iter_records()}
+    def statuses(self) -> dict[str, tuple[str, str | None]]:
+        """trial id -> (status, error) of every stored record."""
+        return {r["trial_id"]: (r["status"], r["error"]) for r in self.iter_records()}
 
 
 TRIAL_COLUMNS = [

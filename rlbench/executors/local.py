@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from rlbench.runner import failed_record
+from rlbench.runner import failed_record, timeout_record
 from rlbench.trials import Trial
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -155,11 +155,7 @@ class LocalExecutor:
                         self.trial_timeout is not None
                         and time.monotonic() - slot.started >= self.trial_timeout
                     ):
-                        record = failed_record(
-                            slot.trial,
-                            f"timed out after {self.trial_timeout:g} s (--trial-timeout)",
-                            "timeout",
-                        )
+                        record = timeout_record(slot.trial, self.trial_timeout)
                         slots[i] = self._replace(slot)
                         on_result(record)
         finally:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rlbench.errors import MissingDependencyError
-from rlbench.runner import failed_record
+from rlbench.runner import failed_record, timeout_record
 from rlbench.trials import Trial
 
 
@@ -117,13 +117,7 @@ class RayExecutor:
                         if now - t0 >= self.trial_timeout:
                             ray.cancel(ref, force=True)
                             running.pop(ref)
-                            on_result(
-                                failed_record(
-                                    trial,
-                                    f"timed out after {self.trial_timeout:g} s (--trial-timeout)",
-                                    "timeout",
-                                )
-                            )
+                            on_result(timeout_record(trial, self.trial_timeout))
         finally:
             if started_here:
                 ray.shutdown()
