@@ -8,6 +8,14 @@ from typing import Annotated
 
 import typer
 
+
+def format_ci(interval: object) -> str:
+    """``estimate [lower, upper]`` of an Interval, ``-`` for none."""
+    if interval is None:
+        return "-"
+    return f"{interval.estimate:.3g} [{interval.lower:.3g}, {interval.upper:.3g}]"  # type: ignore[attr-defined]
+
+
 MetricOpt = Annotated[str, typer.Option(help="Score column: final_return, auc or best_return.")]
 RepsOpt = Annotated[int, typer.Option(help="Bootstrap resamples of every CI.")]
 SeedOpt = Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")]

@@ -43,11 +43,6 @@ def _options(metric: str, reps: int, seed: int, confidence: float):
     return Options(metric, reps, seed, confidence)
 
 
-def _check_folder(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such results folder")
-
-
 def report_command(
     path: Annotated[Path, typer.Argument(help="Results folder.")],
     out: Annotated[Path | None, typer.Option(help="Report folder (default: PATH/report).")] = None,
@@ -59,7 +54,6 @@ def report_command(
     """Write an HTML report (index.html, figures as PNG and PDF, tables as CSV)."""
     from rlbench.report import build_report
 
-    _check_folder(path)
     index = build_report(path, out, _options(metric, reps, seed, confidence))
     typer.echo(f"wrote {index}", err=True)
 
@@ -86,7 +80,6 @@ def plot_command(
     from rlbench.report import ReportData
     from rlbench.store import load
 
-    _check_folder(path)
     options = _options(metric, reps, seed, confidence)
     if out is None:
         name = kind.value.replace("-", "_") + (f"_{env.replace('/', '_')}" if env else "")

@@ -14,14 +14,7 @@ from typing import Annotated
 
 import typer
 
-from rlbench.commands import MetricOpt, SeedOpt
-from rlbench.errors import InputError
-
-
-def _ci(interval) -> str:
-    if interval is None:
-        return "-"
-    return f"{interval.estimate:.3g} [{interval.lower:.3g}, {interval.upper:.3g}]"
+from rlbench.commands import MetricOpt, SeedOpt, format_ci
 
 
 def _x(value: float) -> str:
@@ -46,8 +39,6 @@ def sensitivity_command(
     import rlbench
     from rlbench.sensitivity import analyse
 
-    if not path.exists():
-        raise InputError(f"{path}: no such results folder")
     trials = rlbench.load(path).trials
     result = analyse(trials, metric, stat, reps, seed, tuning_seeds)
     if json_output:
@@ -119,8 +110,8 @@ def _print(result) -> None:  # one table after another
                     p.label + (" *" if p.is_base else ""),
                     str(n),
                     str(p.n_failed),
-                    _ci(p.metric),
-                    _ci(p.difference),
+                    format_ci(p.metric),
+                    format_ci(p.difference),
                 )
         table.caption = (
             f"{boot} per config; diff: {result.stat} of per-seed differences to "
@@ -143,7 +134,12 @@ def _print(result) -> None:  # one table after another
                     f"{r.estimate:.2f} [{r.lower:.2f}, {r.upper:.2f}]",
                 )
             table.add_row(
-                s.agent, s.env, "", "configs whose median seed succeeds", "", _ci(s.median_success)
+                s.agent,
+                s.env,
+                "",
+                "configs whose median seed succeeds",
+                "",
+                format_ci(s.median_success),
             )
         table.caption = (
             f"{result.confidence:.0%} Clopper-Pearson exact interval per config; "
@@ -171,8 +167,8 @@ def _print(result) -> None:  # one table after another
                 t.param,
                 str(t.n_candidates),
                 t.best,
-                _ci(t.in_sample),
-                _ci(t.held_out),
+                format_ci(t.in_sample),
+                format_ci(t.held_out),
                 f"{t.tuning_seeds} / {t.held_out_seeds}",
             )
         table.caption = (
@@ -189,7 +185,9 @@ def _print(result) -> None:  # one table after another
             table.add_column(column)
         for imp in result.importance:
             for term, share in zip(imp.terms, imp.shares, strict=True):
-                table.add_row(imp.agent, imp.env, imp.method, term, _ci(share), str(imp.n_configs))
+                table.add_row(
+                    imp.agent, imp.env, imp.method, term, format_ci(share), str(imp.n_configs)
+                )
         table.caption = "; ".join(sorted({i.shares[0].describe() for i in result.importance}))
         console.print(table)
     if result.variance:
@@ -218,7 +216,7 @@ def _print(result) -> None:  # one table after another
             table.add_row(
                 v.agent,
                 v.env,
-                _ci(v.icc),
+                format_ci(v.icc),
                 f"{v.var_config:.3g}",
                 f"{v.var_seed:.3g}",
                 f"{v.f_statistic:.3g}",
@@ -245,8 +243,16 @@ def _print(result) -> None:  # one table after another
         ):
             table.add_column(column)
         for r in result.robustness:
-            areas = "; ".join(f"{p}: {_ci(a)}" for p, a in r.relative_area) or "-"
-            table.add_row(r.agent, r.env, r.scale, _ci(r.base), _ci(r.worst), _ci(r.p10), areas)
+            areas = "; ".join(f"{p}: {format_ci(a)}" for p, a in r.relative_area) or "-"
+            table.add_row(
+                r.agent,
+                r.env,
+                r.scale,
+                format_ci(r.base),
+                format_ci(r.worst),
+                format_ci(r.p10),
+                areas,
+            )
         table.caption = (
             f"{boot} (configs paired by seed); area over log2(factor), divided by "
             "its width and the base metric (1 = as good as base)"
@@ -269,13 +275,13 @@ def _print(result) -> None:  # one table after another
                 str(i),
                 a.agent,
                 ", ".join(a.envs),
-                _ci(a.sensitivity),
+                format_ci(a.sensitivity),
                 ", ".join(a.perturbations),
                 str(a.n_failed),
             )
         for p in ranking.pairs:
             table.add_row(
-                "", f"{p.agent_x} - {p.agent_y}", ", ".join(p.envs), _ci(p.difference), "", ""
+                "", f"{p.agent_x} - {p.agent_y}", ", ".join(p.envs), format_ci(p.difference), "", ""
             )
         table.caption = (
             f"scale: {ranking.scale}; {result.confidence:.0%} CI: percentile "

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from rlbench.commands import ConfidenceOpt, MetricOpt, RepsOpt, SeedOpt
+from rlbench.commands import ConfidenceOpt, MetricOpt, RepsOpt, SeedOpt, format_ci
 from rlbench.errors import InputError
 
 
@@ -26,8 +26,6 @@ def _load_trials(path: Path, configs: str = "base"):
 
     import rlbench
 
-    if not path.exists():
-        raise InputError(f"{path}: no such results folder")
     trials = rlbench.load(path).trials
     if configs not in ("base", "all"):
         raise InputError(f"--configs: {configs!r} is not allowed; expected base or all")
@@ -45,10 +43,6 @@ def _load_trials(path: Path, configs: str = "base"):
         is_base = trials["perturbation"] == "base"
         trials.loc[~is_base, "agent"] = trials["agent"] + "[" + trials["perturbation"] + "]"
     return trials
-
-
-def _ci(interval) -> str:
-    return f"{interval.estimate:.3g} [{interval.lower:.3g}, {interval.upper:.3g}]"
 
 
 def _p(value: float) -> str:
@@ -117,7 +111,7 @@ def _print_comparison(result) -> None:
         for interval in first.aggregates:
             table.add_column(interval.statistic)
         for agent in result.agents:
-            table.add_row(agent.agent, *(_ci(i) for i in agent.aggregates))
+            table.add_row(agent.agent, *(format_ci(i) for i in agent.aggregates))
         table.caption = "; ".join(sorted({a.aggregates[0].describe() for a in result.agents}))
         console.print(table)
     table = Table(title=f"{scale}{result.metric} per env")
@@ -133,7 +127,7 @@ def _print_comparison(result) -> None:
                 str(task.n_runs),
                 missing,
                 str(task.n_excluded),
-                _ci(mean),
+                format_ci(mean),
                 f"{task.median:.3g}",
                 f"{task.std:.3g}",
             )
@@ -144,7 +138,9 @@ def _print_comparison(result) -> None:
         for column in ("x", "y", "env", "P(x > y) [CI]", "Welch p", "Holm p", "MWU p", "Hedges g"):
             table.add_column(column)
         for pair in result.pairs:
-            table.add_row(pair.agent_x, pair.agent_y, "all", _ci(pair.probability_of_improvement))
+            table.add_row(
+                pair.agent_x, pair.agent_y, "all", format_ci(pair.probability_of_improvement)
+            )
             for task in pair.tasks:
                 table.add_row(
                     "",
