@@ -31,8 +31,9 @@ def _load_trials(path: Path, configs: str = "base"):
         raise InputError(f"--configs: {configs!r} is not allowed; expected base or all")
     several = trials.groupby(["agent", "env"])["config_id"].nunique().max() > 1
     if configs == "base" and several:
-        dropped = int((trials["perturbation"] != "base").sum())
-        trials = trials[trials["perturbation"] == "base"]
+        from rlbench.stats.frame import base_configs
+
+        trials, dropped = base_configs(trials)
         print(
             f"note: comparing base configs only; {dropped} trials of perturbed configs left out "
             "(rlbench sensitivity analyses them; --configs all compares each config as an agent)",

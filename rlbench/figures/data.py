@@ -33,27 +33,10 @@ from rlbench.stats import (
     welch_power,
 )
 from rlbench.stats._data import make_rng, uniform_indices
-from rlbench.stats.frame import Comparison, score_matrices
+from rlbench.stats.frame import Comparison, base_configs, score_matrices  # noqa: F401  # base_configs: re-exported
 from rlbench.stats.results import Interval
 
 NORMALISED_PANEL = "all envs (normalised)"
-
-
-def base_configs(trials: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Trials of each agent's base config, and how many perturbed trials were left out."""
-    if "perturbation" not in trials.columns:
-        return trials, 0
-    is_base = trials["perturbation"].fillna("base") == "base"
-    # an agent whose plan has no base config (a grid without include_base) shows each
-    # of its configs as an agent of its own, "agent[label]": never pooled, never dropped
-    has_base = is_base.groupby([trials["agent"], trials["env"]]).transform("any")
-    keep = is_base | ~has_base
-    kept = trials[keep].copy()
-    split = ~has_base[keep]
-    kept.loc[split, "agent"] = (
-        kept.loc[split, "agent"] + "[" + kept.loc[split, "perturbation"] + "]"
-    )
-    return kept, int((~keep).sum())
 
 
 def status_table(trials: pd.DataFrame) -> pd.DataFrame:

@@ -362,3 +362,20 @@ def power(
             results.append(seeds_needed(runs, size, alpha, power))
     not_done = dict(zip(scores.envs, scores.not_done, strict=True))
     return PowerReport(agent, metric, tuple(envs), tuple(results), not_done)
+
+
+def base_configs(trials: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Trials of each agent's base config, and how many perturbed trials were left out."""
+    if "perturbation" not in trials.columns:
+        return trials, 0
+    is_base = trials["perturbation"].fillna("base") == "base"
+    # an agent whose plan has no base config (a grid without include_base) shows each
+    # of its configs as an agent of its own, "agent[label]": never pooled, never dropped
+    has_base = is_base.groupby([trials["agent"], trials["env"]]).transform("any")
+    keep = is_base | ~has_base
+    kept = trials[keep].copy()
+    split = ~has_base[keep]
+    kept.loc[split, "agent"] = (
+        kept.loc[split, "agent"] + "[" + kept.loc[split, "perturbation"] + "]"
+    )
+    return kept, int((~keep).sum())
