@@ -95,3 +95,18 @@ def test_dry_run_lists_configs(tmp_path):
     assert "total: 25 trials, 2,500,000 env steps" in proc.stdout
     assert "step_sizex0.5" in proc.stdout and "step_size=0.01" in proc.stdout
     assert not (tmp_path / "q").exists()
+
+
+def test_compare_grid_without_base_config(tmp_path, suite_file):
+    """A grid plan has no base config: compare shows each config as agent[config]
+    (printed literally, not eaten as Rich markup)."""
+    from tests.conftest import CARDS
+
+    grid = {"plan": "grid", "values": {"sleep": [0.0, 0.01]}}
+    path = suite_file(seeds=3, agents=[{"card": "slow", "perturb": grid}], cards=[str(CARDS)])
+    out = tmp_path / "r"
+    assert run_cli("run", path, "--out", out, "--no-progress").returncode == 0
+    proc = run_cli("compare", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "slow[sleep=0.0]" in proc.stdout and "slow[sleep=0.01]" in proc.stdout
+    assert "compared config by config" in proc.stderr

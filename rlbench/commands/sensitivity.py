@@ -51,7 +51,7 @@ def _print(result) -> None:  # one table after another
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False)  # labels like "ars[lr=1]" are not markup
     boot = (
         f"{result.confidence:.0%} CI: percentile bootstrap over seeds, {result.reps} "
         f"resamples, seed {result.seed}"

@@ -34,11 +34,18 @@ def _load_trials(path: Path, configs: str = "base"):
         from rlbench.stats.frame import base_configs
 
         trials, dropped = base_configs(trials)
-        print(
-            f"note: comparing base configs only; {dropped} trials of perturbed configs left out "
-            "(rlbench sensitivity analyses them; --configs all compares each config as an agent)",
-            file=sys.stderr,
-        )
+        if dropped:
+            print(
+                f"note: comparing base configs only; {dropped} trials of perturbed configs left "
+                "out (rlbench sensitivity analyses them; --configs all compares every config)",
+                file=sys.stderr,
+            )
+        if trials["agent"].str.contains("[", regex=False).any():
+            print(
+                "note: agents without a base config (a grid plan) are compared config by "
+                "config, as agent[config]",
+                file=sys.stderr,
+            )
     elif configs == "all" and several:
         trials = trials.copy()
         is_base = trials["perturbation"] == "base"
@@ -103,7 +110,7 @@ def _print_comparison(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(markup=False)  # labels like "ars[lr=1]" are not markup
     scale = "normalised " if result.normalized else ""
     first = result.agents[0]
     if first.aggregates:
@@ -212,4 +219,4 @@ def power_command(
             f"; the pilot has only {small} runs: its std is uncertain, so these counts are "
             "too (Colas et al. 2018 recommend a pilot of at least 20)"
         )
-    Console().print(table)
+    Console(markup=False).print(table)
