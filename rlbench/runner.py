@@ -7,6 +7,7 @@ raises for a failure of the trial itself: that becomes a ``failed`` record.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import sys
@@ -24,9 +25,7 @@ from rlbench.protocol import AgentFactory, Policy
 from rlbench.records import Curve, TrialRecord, provenance, summarize
 from rlbench.trials import Trial
 
-_mujoco_quiet = False
-
-
+@functools.cache
 def _quiet_mujoco() -> None:
     """Route MuJoCo's C-level warnings to logging instead of fd 2 / MUJOCO_LOG.TXT.
 
@@ -34,10 +33,6 @@ def _quiet_mujoco() -> None:
     harmless, and otherwise written to the user's terminal and into a
     MUJOCO_LOG.TXT in the current folder.
     """
-    global _mujoco_quiet
-    if _mujoco_quiet:
-        return
-    _mujoco_quiet = True
     try:
         import mujoco
     except ImportError:
