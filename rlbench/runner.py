@@ -25,6 +25,7 @@ from rlbench.protocol import AgentFactory, Policy
 from rlbench.records import Curve, TrialRecord, provenance, summarize
 from rlbench.trials import Trial
 
+
 @functools.cache
 def _quiet_mujoco() -> None:
     """Route MuJoCo's C-level warnings to logging instead of fd 2 / MUJOCO_LOG.TXT.
