@@ -1,7 +1,8 @@
 """The ``rlbench`` command line (Typer). Heavy imports stay inside the commands,
 so ``rlbench --help`` starts fast and never imports torch.
 
-Exit codes: 0 success, 1 some trials failed, 2 bad input, 130 interrupted.
+Exit codes: 0 success, 1 some trials failed, 2 bad input, 130 interrupted (Ctrl-C),
+143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
@@ -99,13 +100,22 @@ def run(
     for error, n in summary.failures.items():
         con.print(f"  failed ×{n}: {error}")
     if summary.interrupted:
-        con.print("interrupted: finished trials are kept; run the same command to resume")
+        con.print(
+            f"interrupted ({_signal_name(summary.signal)}): finished trials are kept; "
+            "run the same command to resume"
+        )
     elif report:
         from rlbench.report import build_report
 
         page = build_report(summary.path, summary.path / "report")
         con.print(f"report: {page}")
     raise typer.Exit(summary.exit_code)
+
+
+def _signal_name(signum: int | None) -> str:
+    import signal
+
+    return signal.Signals(signum or signal.SIGINT).name
 
 
 def _print_plan(plan, root: Path) -> None:
@@ -310,15 +320,22 @@ _register_commands()
 
 
 def main() -> None:
-    """Console entry point: bad input → one line on stderr, exit code 2."""
+    """Console entry point: bad input → one line on stderr, exit code 2.
+
+    Ctrl-C and SIGTERM stop any command with 130 / 143 and one line, even in a
+    process that was started with SIGINT ignored (a background job).
+    """
+    from rlbench.signals import exit_code, stop_on_signals
+
     try:
-        app()
+        with stop_on_signals():
+            app()
     except InputError as exc:
         print(f"rlbench: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("rlbench: interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(exit_code(exc))
 
 
 if __name__ == "__main__":

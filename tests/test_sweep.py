@@ -10,8 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import rlbench
 from rlbench.records import strip_timing
 from rlbench.runner import run_trial
@@ -136,7 +134,11 @@ def test_kill_and_resume(tmp_path, suite_file):
     proc.wait()
     partial = Store(out).record_ids()
     assert 3 <= len(partial) < 8
-    assert not list((out / "records").glob("*.tmp")) or True  # temp files are ignored by readers
+    # a SIGKILL may leave a write's temporary file behind: readers never see it
+    # as a record, and the resumed run below removes it
+    stray = out / "records" / ".stray.json.tmp"
+    stray.write_text('{"trial_id": "half')
+    assert Store(out).record_ids() == partial
     resumed = run_cli("run", path, "--out", out, "--workers", "2", "--no-progress")
     assert resumed.returncode == 0, resumed.stderr
     assert f"skipped {len(partial)} already stored" in resumed.stderr
@@ -146,6 +148,7 @@ def test_kill_and_resume(tmp_path, suite_file):
     assert len(records(out)) == 8
     for rec_file in (out / "records").glob("*.json"):
         json.loads(rec_file.read_text())  # every stored file is complete
+    assert not list((out / "records").glob("*.tmp"))
 
 
 def test_second_writer_refuses(tmp_path, suite_file):
@@ -164,37 +167,3 @@ def test_growing_a_suite_reuses_records(tmp_path, suite_file):
     assert run_cli("run", small, "--out", out, "--no-progress").returncode == 0
     proc = run_cli("run", big, "--out", out, "--no-progress")
     assert proc.returncode == 0 and "ran 4, skipped 2" in proc.stderr
-
-
-@pytest.mark.parametrize("signum", [signal.SIGINT])
-def test_ctrl_c_keeps_finished(tmp_path, suite_file, signum):
-    path = suite_file(
-        seeds=6, agents=[{"card": "slow", "hparams": {"sleep": 0.5}}], cards=[str(CARDS)]
-    )
-    out = tmp_path / "r"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rlbench.cli",
-            "run",
-            str(path),
-            "--out",
-            str(out),
-            "--workers",
-            "1",
-            "--no-progress",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while len(Store(out).record_ids()) < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signum)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
-    kept = Store(out).record_ids()
-    assert 1 <= len(kept) < 6
