@@ -73,11 +73,11 @@ def records(path: Path) -> dict[str, dict]:
     return {r["trial_id"]: strip_timing(r) for r in Store(path).iter_records()}
 
 
-def gated_suite(suite_file, gate: Path, free_seed: int) -> Path:
+def gated_suite(suite_file, gate: Path, free_below: int, seeds: int = 4) -> Path:
     gate.mkdir()
     return suite_file(
-        seeds=4,
-        agents=[{"card": "gated", "hparams": {"gate_dir": str(gate), "free_seed": free_seed}}],
+        seeds=seeds,
+        agents=[{"card": "gated", "hparams": {"gate_dir": str(gate), "free_below": free_below}}],
         cards=[str(CARDS)],
     )
 
@@ -86,7 +86,7 @@ def gated_suite(suite_file, gate: Path, free_seed: int) -> Path:
 @pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
 def test_stop_mid_run_keeps_finished_and_resumes(tmp_path, suite_file, signum, ignore_sigint):
     gate = tmp_path / "gate"
-    path = gated_suite(suite_file, gate, free_seed=0)
+    path = gated_suite(suite_file, gate, free_below=1)
     out = tmp_path / "r"
     proc = start_driver(path, out, ignore_sigint)
     # seed 0 passes the gate and is stored; another trial waits at the gate
@@ -119,7 +119,7 @@ def test_stop_mid_run_keeps_finished_and_resumes(tmp_path, suite_file, signum, i
 def test_stop_during_start_up(tmp_path, suite_file, signum, ignore_sigint):
     """A stop while the driver takes the folder and spawns its workers."""
     gate = tmp_path / "gate"
-    path = gated_suite(suite_file, gate, free_seed=-1)  # no trial can finish
+    path = gated_suite(suite_file, gate, free_below=0)  # no trial can finish
     out = tmp_path / "r"
     proc = start_driver(path, out, ignore_sigint)
     wait_for(lambda: (out / ".lock").exists(), "the driver to take the folder")
@@ -137,7 +137,7 @@ def test_stop_during_start_up(tmp_path, suite_file, signum, ignore_sigint):
 def test_worker_ends_with_its_driver(tmp_path, suite_file):
     """SIGKILL leaves the driver no chance to clean up: its busy workers end on their own."""
     gate = tmp_path / "gate"
-    path = gated_suite(suite_file, gate, free_seed=-1)
+    path = gated_suite(suite_file, gate, free_below=0)
     out = tmp_path / "r"
     proc = start_driver(path, out, ignore_sigint=False)
     wait_for(lambda: len(list(gate.glob("started-*"))) == 2, "two trials at the gate")

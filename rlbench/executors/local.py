@@ -26,6 +26,7 @@ from typing import Any
 from rlbench.runner import failed_record, timeout_record
 from rlbench.trials import Trial
 
+READY = "ready"
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
@@ -54,6 +55,7 @@ def _worker_main(conn: Connection, log_path: str | None, driver_pid: int) -> Non
         os.close(fd)
     from rlbench.runner import run_trial
 
+    conn.send(READY)  # a trial's timeout starts now, not while the worker imports
     while True:
         try:
             trial = conn.recv()
@@ -156,6 +158,9 @@ class LocalExecutor:
                         continue
                     if slot.conn in ready or slot.process.sentinel in ready:
                         record = self._receive(slot)
+                        if isinstance(record, str):  # READY
+                            slot.started = time.monotonic()
+                            continue
                         if record is None:
                             slot.process.join(5)
                             code = slot.process.exitcode
@@ -183,7 +188,7 @@ class LocalExecutor:
         finally:
             self._shutdown(slots)
 
-    def _receive(self, slot: _Slot) -> dict[str, Any] | None:
+    def _receive(self, slot: _Slot) -> dict[str, Any] | str | None:
         try:
             if slot.conn.poll():
                 return slot.conn.recv()
