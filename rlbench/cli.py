@@ -99,6 +99,13 @@ def run(
     )
     for error, n in summary.failures.items():
         con.print(f"  failed ×{n}: {error}")
+    if spec.sequential is not None:
+        from rlbench import sequential
+        from rlbench.commands.stats import print_sequential
+
+        state = sequential.read(summary.path)
+        if state is not None:
+            print_sequential(state)
     if summary.interrupted:
         con.print(
             f"interrupted ({_signal_name(summary.signal)}): finished trials are kept; "
@@ -144,6 +151,11 @@ def _print_plan(plan, root: Path) -> None:
         )  # fmt: skip
     con = _console()
     con.print(table)
+    if plan.suite.sequential is not None:
+        from rlbench.sequential import check, describe
+
+        check(plan)
+        con.print(describe(plan.suite) + "; the trials above are the most it may run")
     if len(plan.configs) > len(rows):  # perturbation plans: one row per config
         from rlbench.store import perturbation_label
 

@@ -88,6 +88,7 @@ def run_suite(
     cpus_per_trial: float = 1.0,
     progress: bool = True,
     plan: Plan | None = None,
+    _stage: bool = False,
 ) -> RunSummary:
     """Run a suite into a results folder, resuming what is already there.
 
@@ -99,6 +100,9 @@ def run_suite(
         retry_failed: rerun trials whose stored record failed.
         trial_timeout: seconds before a trial is stopped and recorded failed.
         progress: show a Rich progress bar on stderr.
+        plan: the expanded suite, or the part of it to run (default: all of it).
+            A suite with sequential seeds runs in stages (`rlbench.sequential`);
+            ``_stage`` marks one stage's call.
 
     Returns:
         A RunSummary; ``exit_code`` is 0 when every trial of the suite is done.
@@ -110,6 +114,18 @@ def run_suite(
         suite = load_suite(str(suite))
     plan = plan or expand(suite)
     root = Path(out) if out is not None else default_out(suite)
+    if suite.sequential is not None and not _stage:
+        from functools import partial
+
+        from rlbench.sequential import run_sequential
+
+        stage = partial(
+            run_suite, suite, root, workers=workers, executor=executor,
+            retry_failed=retry_failed, trial_timeout=trial_timeout, address=address,
+            max_retries=max_retries, cpus_per_trial=cpus_per_trial, progress=progress,
+            _stage=True,
+        )  # fmt: skip
+        return run_sequential(plan, root, lambda sub: stage(plan=sub))
     executor_obj = make_executor(
         executor, workers, trial_timeout, root / "logs", address, max_retries, cpus_per_trial
     )
