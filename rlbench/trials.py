@@ -14,13 +14,24 @@ import importlib
 import itertools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 
-from rlbench.cards import AgentCard, Catalog, EnvCard, catalog, parse_agent_card
+from rlbench import limits
+from rlbench.cards import (
+    AgentCard,
+    Catalog,
+    EnvCard,
+    catalog,
+    check_card_dir,
+    flatten_hparams,
+    parse_agent_card,
+)
+from rlbench.entries import entry_problem
 from rlbench.errors import InputError, SpecError, UnknownNameError
 from rlbench.spec import Grid, OneAtATime, RandomPlan, Suite
 
@@ -42,12 +53,51 @@ def config_id(card_name: str, hparams: Mapping[str, Any]) -> str:
     return short_hash({"card": card_name, "hparams": dict(hparams)}, 10)
 
 
-def eval_grid(budget_steps: int, every: int) -> tuple[int, ...]:
-    """Evaluation steps: 0, every, 2·every, ... and the budget itself."""
-    grid = list(range(0, budget_steps + 1, every))
-    if grid[-1] != budget_steps:
-        grid.append(budget_steps)
-    return tuple(grid)
+class EvalGrid(Sequence[int]):
+    """Evaluation steps 0, every, 2·every, ... and the budget itself, computed on demand.
+
+    A sequence of ints (index, ``len``, iteration, ``==`` with a tuple) that holds
+    two numbers, whatever the budget.
+    """
+
+    def __init__(self, budget_steps: int, every: int):
+        self.budget_steps, self.every = budget_steps, every
+        self._regular = range(0, budget_steps + 1, every)
+        self._extra = budget_steps % every != 0  # the budget is not a multiple of every
+
+    def __len__(self) -> int:
+        return len(self._regular) + self._extra
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("evaluation grid index out of range")
+        return self._regular[index] if index < len(self._regular) else self.budget_steps
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EvalGrid):
+            return (self.budget_steps, self.every) == (other.budget_steps, other.every)
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.budget_steps, self.every))
+
+    def __repr__(self) -> str:
+        return f"EvalGrid(budget_steps={self.budget_steps}, every={self.every})"
+
+
+def eval_grid(budget_steps: int, every: int) -> EvalGrid:
+    """Evaluation steps: 0, every, 2·every, ... and the budget itself (lazily)."""
+    return EvalGrid(budget_steps, every)
 
 
 @dataclass(frozen=True)
@@ -75,7 +125,7 @@ class Trial:
     metrics: tuple[tuple[str, str], ...] = ()
 
     @property
-    def eval_steps(self) -> tuple[int, ...]:
+    def eval_steps(self) -> EvalGrid:
         return eval_grid(self.budget_steps, self.eval_every)
 
 
@@ -119,7 +169,7 @@ def _coerce_all(
     card: AgentCard, values: Mapping[str, Any], where: str, source: str
 ) -> dict[str, Any]:
     out = {}
-    for name, value in values.items():
+    for name, value in flatten_hparams(values, card.hparams, where, source).items():
         if name not in card.hparams:
             raise UnknownNameError(
                 f"hyperparameter of agent {card.name!r}",
@@ -140,7 +190,12 @@ def _variants(
         out.append(({}, {"kind": "base"}))
     if plan is None:
         return out
-    names = list(plan.values) if isinstance(plan, Grid) else (plan.params or [])
+    grid = (
+        flatten_hparams(plan.values, card.hparams, f"{where}.perturb.values", source)
+        if isinstance(plan, Grid)
+        else {}
+    )
+    names = list(grid) if isinstance(plan, Grid) else (plan.params or [])
     for i, name in enumerate(names):
         if name not in card.hparams:
             key = "values" if isinstance(plan, Grid) else f"params[{i}]"
@@ -150,6 +205,7 @@ def _variants(
                 card.hparams,
                 where=f"{source}: {where}.perturb.{key}",
             )
+    _check_plan_size(plan, grid, f"{where}.perturb", source)
     if isinstance(plan, OneAtATime):
         for i, name in enumerate(plan.params):
             spec = card.hparams[name]
@@ -168,8 +224,8 @@ def _variants(
                     ({name: scaled}, {"kind": "one-at-a-time", "param": name, "factor": factor})
                 )
     elif isinstance(plan, Grid):
-        keys = list(plan.values)
-        for combo in itertools.product(*(plan.values[k] for k in keys)):
+        keys = list(grid)
+        for combo in itertools.product(*(grid[k] for k in keys)):
             values = dict(zip(keys, combo, strict=True))
             out.append((values, {"kind": "grid", **values}))
     elif isinstance(plan, RandomPlan):
@@ -201,6 +257,26 @@ def _variants(
     return out
 
 
+def _check_plan_size(plan: Any, grid: Mapping[str, list[Any]], where: str, source: str) -> None:
+    """Refuse a plan with more configs than ``limits.MAX_CONFIGS`` before building any."""
+    if isinstance(plan, Grid):
+        if any(not isinstance(v, list) for v in grid.values()):
+            bad = next(k for k, v in grid.items() if not isinstance(v, list))
+            raise SpecError(f"{bad} is not a list of values", source, f"{where}.values")
+        count, what = math.prod(len(v) for v in grid.values()), "grid points"
+    elif isinstance(plan, OneAtATime):
+        count, what = len(plan.params) * len(plan.factors), "params × factors"
+    else:
+        return
+    if count > limits.MAX_CONFIGS:
+        raise SpecError(
+            f"the plan has {count:,} configs ({what}); an agent's plan is limited to "
+            f"{limits.MAX_CONFIGS:,}",
+            source,
+            where,
+        )
+
+
 def _env_default(spec_field: str, env: EnvCard, card: AgentCard, name: str) -> Any:
     if not hasattr(env, spec_field):
         raise SpecError(
@@ -209,6 +285,21 @@ def _env_default(spec_field: str, env: EnvCard, card: AgentCard, name: str) -> A
             f"hparams.{name}",
         )
     return getattr(env, spec_field)
+
+
+def suite_catalog(suite: Suite, extra_dirs: tuple[str, ...] = ()) -> Catalog:
+    """The catalog of a suite: shipped cards, the suite's ``cards:`` and ``extra_dirs``
+    (``--cards``), each folder checked first so that the message names where it was given.
+
+    Raises:
+        InputError: a card folder that does not exist or is a file.
+    """
+    source = suite.source or "<suite>"
+    for i, folder in enumerate(suite.card_dirs()):
+        check_card_dir(Path(folder), f"{source}: cards[{i}]:")
+    for folder in extra_dirs:
+        check_card_dir(Path(folder), "--cards")
+    return catalog(suite.card_dirs() + tuple(str(Path(d).resolve()) for d in extra_dirs))
 
 
 def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
@@ -221,13 +312,13 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
     Raises:
         InputError: unknown names, invalid base hyperparameters, bad plans.
     """
-    cat = cards or catalog(suite.card_dirs())
+    cat = cards or suite_catalog(suite)
     source = suite.source or "<suite>"
     seeds = suite.seed_list()
     trials: list[Trial] = []
     configs: list[Config] = []
     dropped: list[dict[str, Any]] = []
-    python_path = _python_path(suite)
+    python_path = _python_path(suite, cat)
     envs = []
     for i, entry in enumerate(suite.env_entries()):
         env = cat.env(entry.id, where=f"{source}: envs[{i}]")
@@ -246,6 +337,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
         else:
             card = cat.agent(agent_entry.card, where=f"{source}: {where}.card")
         label = suite.agent_label(a)
+        _check_entry(card, python_path, source, f"{where}.card")
         overrides = _coerce_all(card, agent_entry.hparams, f"{where}.hparams", source)
         validator = _load_validator(card)
         for entry, env in envs:
@@ -308,12 +400,11 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                 seen.add(cid)
                 configs.append(Config(label, card.name, env.name, cid, hp, perturbation))
                 budget = entry.budget or suite.budget
-                ev = entry.eval or suite.eval
-                if ev.every > budget.steps:
-                    raise SpecError(
-                        f"eval.every ({ev.every}) is larger than budget.steps ({budget.steps})",
-                        source,
-                        "eval.every",
+                ev = entry.eval or suite.eval  # checked against the budget by the Suite
+                if len(trials) + len(seeds) > limits.MAX_TRIALS:
+                    raise InputError(
+                        f"{source}: the suite expands to more than {limits.MAX_TRIALS:,} trials "
+                        "(agents × envs × configs × seeds); split it into several suites"
                     )
                 horizon = entry.horizon or env.horizon
                 threshold = env.threshold(entry.threshold)
@@ -333,7 +424,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                     }
                     trials.append(
                         Trial(
-                            trial_id=short_hash(identity, 16),
+                            trial_id=_trial_hash(identity, source, where),
                             agent=label,
                             card=card.name,
                             entry=card.entry,
@@ -363,12 +454,40 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
     return Plan(suite=suite, trials=trials, configs=configs, dropped=dropped)
 
 
-def _python_path(suite: Suite) -> tuple[str, ...]:
-    """Folders from which a user's agent module can be imported in workers."""
+def _python_path(suite: Suite, cards: Catalog) -> tuple[str, ...]:
+    """Folders from which a user's agent module can be imported in workers: the
+    current folder, the suite's folder, its ``cards:`` and the catalog's folders
+    (``--cards DIR``)."""
     from pathlib import Path
 
     paths = [str(Path.cwd())]
     if suite.source and not suite.source.startswith("<"):
         paths.append(str(Path(suite.source).resolve().parent))
-    paths += list(suite.card_dirs())
+    paths += list(suite.card_dirs()) + [str(d) for d in cards.extra_dirs]
     return tuple(dict.fromkeys(paths))
+
+
+def _check_entry(card: AgentCard, python_path: tuple[str, ...], source: str, where: str) -> None:
+    """Refuse a card whose entry (or validator) cannot be found, without importing it."""
+    for key in ("entry", "validator"):
+        target = getattr(card, key)
+        problem = entry_problem(target, python_path) if target else None
+        if problem is not None:
+            raise SpecError(
+                f"agent card {card.name!r} ({card.path or 'inline'}): {key} {target!r} cannot be "
+                f"imported: {problem}; put the module in a --cards folder or on PYTHONPATH",
+                source,
+                where,
+            )
+
+
+def _trial_hash(identity: dict[str, Any], source: str, where: str) -> str:
+    try:
+        return short_hash(identity, 16)
+    except (TypeError, ValueError):  # not JSON: a date, a non-finite number, ...
+        raise SpecError(
+            "a value of this agent or its env card is not plain data (numbers, text, "
+            "true/false, lists, mappings with text keys)",
+            source,
+            where,
+        ) from None

@@ -54,7 +54,7 @@ CASES = [
         ["agents[0].card", "unknown agent 'randm'", "did you mean 'random'"],
     ),
     ("negative-seed", variant("seeds: 2", "seeds: [-1, 2]"), ["seeds", "non-negative", "-1"]),
-    ("zero-seeds", variant("seeds: 2", "seeds: 0"), ["seeds", "at least 1"]),
+    ("zero-seeds", variant("seeds: 2", "seeds: 0"), ["seeds: 0 is not allowed", "from 1 to"]),
     ("empty-seed-list", variant("seeds: 2", "seeds: []"), ["seeds", "empty"]),
     ("repeated-seed", variant("seeds: 2", "seeds: [1, 1]"), ["seeds", "repeats"]),
     (
