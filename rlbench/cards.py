@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rlbench.errors import InputError, SpecError, UnknownNameError, excerpt
+from rlbench.hparam_values import flatten_hparams, is_plain
 from rlbench.schema_errors import translate
 from rlbench.yamlfile import read_yaml
 
@@ -148,57 +149,11 @@ class HParamSpec(_Model):
             if not isinstance(value, Mapping):
                 raise bad()
             out = dict(value)
-        if not _plain(out):
+        if not is_plain(out):
             raise bad("only numbers, text, true/false, null, lists and mappings with text keys")
         if self.choices is not None and out not in self.choices:
             raise bad()
         return out
-
-
-def _plain(value: Any) -> bool:
-    """JSON data (what a record and a config id can hold): finite numbers, text, ..."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return False
-
-
-def flatten_hparams(
-    values: Mapping[str, Any], known: Iterable[str], where: str = "", source: str | None = None
-) -> dict[str, Any]:
-    """SB3's nested form ``{policy_kwargs: {net_arch: [400, 300]}}`` as the card's
-    dotted names ``{policy_kwargs.net_arch: [400, 300]}``; other keys unchanged.
-
-    A mapping is opened only where its key is not itself a hyperparameter and
-    prefixes some (``policy_kwargs.``), so a dict-valued hyperparameter
-    (``policy_kwargs.net_arch: {pi: [64], vf: [64]}``) stays whole.
-
-    Raises:
-        SpecError: the same hyperparameter written both ways.
-    """
-    names = set(known)
-    out: dict[str, Any] = {}
-
-    def add(key: str, value: Any) -> None:
-        if key not in names and isinstance(value, Mapping) and value:
-            if any(n.startswith(key + ".") for n in names):
-                for inner, inner_value in value.items():
-                    add(f"{key}.{inner}", inner_value)
-                return
-        if key in out:
-            raise SpecError(
-                f"{key} is given twice (nested and dotted); write it once", source, where or None
-            )
-        out[key] = value
-
-    for key, value in values.items():
-        add(str(key), value)
-    return out
 
 
 _CONSTRAINT = re.compile(

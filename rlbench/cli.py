@@ -14,9 +14,11 @@ from typing import Annotated, Optional
 import typer
 
 from rlbench.errors import InputError
+from rlbench.usage import OneLineGroup
 
 app = typer.Typer(
     name="rlbench",
+    cls=OneLineGroup,  # usage errors: one line, exit 2
     help="Measure how robust RL algorithms are to seeds and hyperparameters.",
     no_args_is_help=True,
     add_completion=False,
@@ -72,12 +74,15 @@ def run(
     cards: CardsOpt = None,
 ) -> None:
     """Run a suite (resumable: done trials are skipped)."""
+    from rlbench.cards import check_card_dir
     from rlbench.driver import default_out, run_suite
     from rlbench.spec import load_suite
     from rlbench.trials import expand, suite_catalog
 
     if executor not in ("local", "ray"):
         raise InputError(f"--executor: unknown executor {executor!r}; executors are local, ray")
+    for folder in cards or ():
+        check_card_dir(folder, "--cards")
     spec = load_suite(suite)
     plan = expand(spec, suite_catalog(spec, tuple(str(c) for c in cards or ())))
     root = out or default_out(spec)

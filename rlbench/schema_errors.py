@@ -148,6 +148,12 @@ def _choose(details: list[dict[str, Any]]) -> dict[str, Any]:
     """The first error, or, when it is one union member's plain type mismatch, the
     error of the member the value was meant for (the one that got past its type)."""
     first = details[0]
+    if first["type"] == "missing":  # a misspelt key: report the typo, not the gap it leaves
+        key = str(first["clean"][-1]) if first["clean"] else ""
+        for d in details:
+            if d["type"] == "extra_forbidden" and d["clean"][:-1] == first["clean"][:-1]:
+                if difflib.get_close_matches(key, [str(d["clean"][-1])[:100]], cutoff=0.6):
+                    return d
     if first["union"] is None or first["type"] not in _TYPE_MISMATCH:
         return first
     union_type, union_path = first["union"]

@@ -14,26 +14,26 @@ import importlib
 import itertools
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
-from rlbench import limits
 from rlbench.cards import (
     AgentCard,
     Catalog,
     EnvCard,
     catalog,
     check_card_dir,
-    flatten_hparams,
     parse_agent_card,
 )
-from rlbench.entries import entry_problem
 from rlbench.errors import InputError, SpecError, UnknownNameError
+from rlbench.evalgrid import EvalGrid, eval_grid
+from rlbench.hparam_values import flatten_hparams
 from rlbench.spec import Grid, OneAtATime, RandomPlan, Suite
+from rlbench.suite_limits import check_entry, check_grid_lists, check_size
 
 PROTOCOL_VERSION = 1
 """Bump when a change of the runner changes records: old trial ids then rerun."""
@@ -51,53 +51,6 @@ def short_hash(value: Any, length: int = 12) -> str:
 def config_id(card_name: str, hparams: Mapping[str, Any]) -> str:
     """Stable id of a config: a hash of the card name and the sorted assignment."""
     return short_hash({"card": card_name, "hparams": dict(hparams)}, 10)
-
-
-class EvalGrid(Sequence[int]):
-    """Evaluation steps 0, every, 2·every, ... and the budget itself, computed on demand.
-
-    A sequence of ints (index, ``len``, iteration, ``==`` with a tuple) that holds
-    two numbers, whatever the budget.
-    """
-
-    def __init__(self, budget_steps: int, every: int):
-        self.budget_steps, self.every = budget_steps, every
-        self._regular = range(0, budget_steps + 1, every)
-        self._extra = budget_steps % every != 0  # the budget is not a multiple of every
-
-    def __len__(self) -> int:
-        return len(self._regular) + self._extra
-
-    @overload
-    def __getitem__(self, index: int) -> int: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[int]: ...
-    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("evaluation grid index out of range")
-        return self._regular[index] if index < len(self._regular) else self.budget_steps
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, EvalGrid):
-            return (self.budget_steps, self.every) == (other.budget_steps, other.every)
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.budget_steps, self.every))
-
-    def __repr__(self) -> str:
-        return f"EvalGrid(budget_steps={self.budget_steps}, every={self.every})"
-
-
-def eval_grid(budget_steps: int, every: int) -> EvalGrid:
-    """Evaluation steps: 0, every, 2·every, ... and the budget itself (lazily)."""
-    return EvalGrid(budget_steps, every)
 
 
 @dataclass(frozen=True)
@@ -205,7 +158,7 @@ def _variants(
                 card.hparams,
                 where=f"{source}: {where}.perturb.{key}",
             )
-    _check_plan_size(plan, grid, f"{where}.perturb", source)
+    check_grid_lists(grid, f"{where}.perturb", source)
     if isinstance(plan, OneAtATime):
         for i, name in enumerate(plan.params):
             spec = card.hparams[name]
@@ -257,26 +210,6 @@ def _variants(
     return out
 
 
-def _check_plan_size(plan: Any, grid: Mapping[str, list[Any]], where: str, source: str) -> None:
-    """Refuse a plan with more configs than ``limits.MAX_CONFIGS`` before building any."""
-    if isinstance(plan, Grid):
-        if any(not isinstance(v, list) for v in grid.values()):
-            bad = next(k for k, v in grid.items() if not isinstance(v, list))
-            raise SpecError(f"{bad} is not a list of values", source, f"{where}.values")
-        count, what = math.prod(len(v) for v in grid.values()), "grid points"
-    elif isinstance(plan, OneAtATime):
-        count, what = len(plan.params) * len(plan.factors), "params × factors"
-    else:
-        return
-    if count > limits.MAX_CONFIGS:
-        raise SpecError(
-            f"the plan has {count:,} configs ({what}); an agent's plan is limited to "
-            f"{limits.MAX_CONFIGS:,}",
-            source,
-            where,
-        )
-
-
 def _env_default(spec_field: str, env: EnvCard, card: AgentCard, name: str) -> Any:
     if not hasattr(env, spec_field):
         raise SpecError(
@@ -314,6 +247,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
     """
     cat = cards or suite_catalog(suite)
     source = suite.source or "<suite>"
+    check_size(suite, source)
     seeds = suite.seed_list()
     trials: list[Trial] = []
     configs: list[Config] = []
@@ -337,7 +271,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
         else:
             card = cat.agent(agent_entry.card, where=f"{source}: {where}.card")
         label = suite.agent_label(a)
-        _check_entry(card, python_path, source, f"{where}.card")
+        check_entry(card, python_path, source, f"{where}.card")
         overrides = _coerce_all(card, agent_entry.hparams, f"{where}.hparams", source)
         validator = _load_validator(card)
         for entry, env in envs:
@@ -401,11 +335,6 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                 configs.append(Config(label, card.name, env.name, cid, hp, perturbation))
                 budget = entry.budget or suite.budget
                 ev = entry.eval or suite.eval  # checked against the budget by the Suite
-                if len(trials) + len(seeds) > limits.MAX_TRIALS:
-                    raise InputError(
-                        f"{source}: the suite expands to more than {limits.MAX_TRIALS:,} trials "
-                        "(agents × envs × configs × seeds); split it into several suites"
-                    )
                 horizon = entry.horizon or env.horizon
                 threshold = env.threshold(entry.threshold)
                 for seed in seeds:
@@ -458,27 +387,11 @@ def _python_path(suite: Suite, cards: Catalog) -> tuple[str, ...]:
     """Folders from which a user's agent module can be imported in workers: the
     current folder, the suite's folder, its ``cards:`` and the catalog's folders
     (``--cards DIR``)."""
-    from pathlib import Path
-
     paths = [str(Path.cwd())]
     if suite.source and not suite.source.startswith("<"):
         paths.append(str(Path(suite.source).resolve().parent))
     paths += list(suite.card_dirs()) + [str(d) for d in cards.extra_dirs]
     return tuple(dict.fromkeys(paths))
-
-
-def _check_entry(card: AgentCard, python_path: tuple[str, ...], source: str, where: str) -> None:
-    """Refuse a card whose entry (or validator) cannot be found, without importing it."""
-    for key in ("entry", "validator"):
-        target = getattr(card, key)
-        problem = entry_problem(target, python_path) if target else None
-        if problem is not None:
-            raise SpecError(
-                f"agent card {card.name!r} ({card.path or 'inline'}): {key} {target!r} cannot be "
-                f"imported: {problem}; put the module in a --cards folder or on PYTHONPATH",
-                source,
-                where,
-            )
 
 
 def _trial_hash(identity: dict[str, Any], source: str, where: str) -> str:
