@@ -352,7 +352,7 @@ def check_card_dir(path: Path, where: str = "card folder") -> None:
     else:
         return
     raise InputError(
-        f"{where} {excerpt(str(path))} {problem}; it must be a folder holding agents/ "
+        f"{where} {excerpt(str(path), 300)} {problem}; it must be a folder holding agents/ "
         "and/or envs/ (or card YAML files)"
     )
 

@@ -63,8 +63,10 @@ def _find(module: str, search_path: tuple[str, ...]) -> ModuleSpec | str:
         except (ImportError, ValueError):
             spec = None
     if spec is None:
-        where = ", ".join(search_path) or "sys.path"
-        return f"no module named {parts[0]!r} on the import path (searched {where} and sys.path)"
+        return (
+            f"no module named {parts[0]!r} in the card folders, the suite's folder, "
+            "the current folder or sys.path"
+        )
     for depth in range(1, len(parts)):
         name = ".".join(parts[: depth + 1])
         locations = spec.submodule_search_locations

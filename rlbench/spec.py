@@ -218,12 +218,19 @@ class Suite(_Model):
             where = f"envs[{i}].eval" if entry.eval else "eval"
             if entry.budget and not entry.eval:
                 where = f"envs[{i}].budget"
+            if ev.every > budget.steps and where.endswith("eval"):
+                raise SpecError(
+                    f"{ev.every:,} is larger than budget.steps ({budget.steps:,}) on {entry.id}; "
+                    "eval.every must be at most budget.steps",
+                    self.source or "<suite>",
+                    f"{where}.every",
+                )
             if ev.every > budget.steps:
                 raise SpecError(
-                    f"eval.every ({ev.every:,}) is larger than budget.steps ({budget.steps:,}) "
-                    f"on {entry.id}; evaluations need every <= steps",
+                    f"{budget.steps:,} is smaller than eval.every ({ev.every:,}) on {entry.id}; "
+                    "budget.steps must be at least eval.every",
                     self.source or "<suite>",
-                    f"{where}.every" if where.endswith("eval") else f"{where}.steps",
+                    f"{where}.steps",
                 )
             points = budget.steps // ev.every + 2
             if points > limits.MAX_EVALUATIONS:

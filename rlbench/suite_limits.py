@@ -67,9 +67,10 @@ def check_entry(card: AgentCard, python_path: tuple[str, ...], source: str, wher
         target = getattr(card, key)
         problem = entry_problem(target, python_path) if target else None
         if problem is not None:
+            card_file = f" ({card.path})" if card.path and ": " not in card.path else ""
             raise SpecError(
-                f"agent card {card.name!r} ({card.path or 'inline'}): {key} {target!r} cannot be "
-                f"imported: {problem}; put the module in a --cards folder or on PYTHONPATH",
+                f"agent card {card.name!r}{card_file}: {key} {target!r} cannot be imported: "
+                f"{problem}; put the module in a --cards folder or on PYTHONPATH",
                 source,
                 where,
             )
