@@ -31,6 +31,14 @@ def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``), so
+    that a message stays one line whatever a file's keys and values contain."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+
+
 class RlbenchError(Exception):
     """Base class of every error rlbench raises on purpose."""
 
@@ -53,7 +61,7 @@ class SpecError(InputError):
         self.path = path
         self.detail = message
         where = ": ".join(p for p in (source, path) if p)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(one_line(f"{where}: {message}" if where else message))
 
 
 class UnknownNameError(InputError):
@@ -79,7 +87,7 @@ class UnknownNameError(InputError):
         self.kind = kind
         self.name = name
         self.close_match = close[0] if close else None
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(one_line(f"{where}: {message}" if where else message))
 
 
 class StoreBusyError(InputError):

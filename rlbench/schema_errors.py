@@ -11,6 +11,7 @@ short excerpt.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -60,8 +61,15 @@ def translate(
 def _join(prefix: str, parts: Sequence[Any]) -> str:
     out = prefix
     for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int) or not _SAFE_KEY.match(str(part)):
+            out += f"[{part if isinstance(part, int) else excerpt(part, 40)}]"
+        else:
+            out += f".{part}" if out else str(part)
     return out
+
+
+_SAFE_KEY = re.compile(r"^[\w.\-/]{1,60}$")
+"""A key shown as is in a field path; others are quoted, e.g. ``agents[0]['a b']``."""
 
 
 # -- walking the schema along an error's path --------------------------------

@@ -134,8 +134,9 @@ def read_yaml(path: Path) -> Any:
 
 def load_text(text: str, source: str) -> Any:
     """``safe_load`` a YAML string within the limits (see ``read_yaml``)."""
-    loader = _BoundedLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)  # its reader already refuses control characters
         return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -152,4 +153,5 @@ def load_text(text: str, source: str) -> Any:
             first = "an integer with thousands of digits"
         raise SpecError(f"not valid YAML: a value cannot be read ({first})", source) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
