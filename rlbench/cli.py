@@ -15,9 +15,11 @@ from typing import Annotated, Optional
 import typer
 
 from rlbench.errors import InputError
+from rlbench.usage import OneLineGroup
 
 app = typer.Typer(
     name="rlbench",
+    cls=OneLineGroup,  # usage errors: one line, exit 2
     help="Measure how robust RL algorithms are to seeds and hyperparameters.",
     no_args_is_help=True,
     add_completion=False,
@@ -73,15 +75,17 @@ def run(
     cards: CardsOpt = None,
 ) -> None:
     """Run a suite (resumable: done trials are skipped)."""
-    from rlbench.cards import catalog
+    from rlbench.cards import check_card_dir
     from rlbench.driver import default_out, run_suite
     from rlbench.spec import load_suite
-    from rlbench.trials import expand
+    from rlbench.trials import expand, suite_catalog
 
     if executor not in ("local", "ray"):
         raise InputError(f"--executor: unknown executor {executor!r}; executors are local, ray")
+    for folder in cards or ():
+        check_card_dir(folder, "--cards")
     spec = load_suite(suite)
-    plan = expand(spec, catalog(spec.card_dirs() + tuple(str(c.resolve()) for c in cards or ())))
+    plan = expand(spec, suite_catalog(spec, tuple(str(c) for c in cards or ())))
     root = out or default_out(spec)
     if dry_run:
         _print_plan(plan, root)
@@ -194,8 +198,10 @@ def list_cmd(
     """List the agent cards, env cards or shipped suites."""
     from rich.table import Table
 
-    from rlbench.cards import catalog
+    from rlbench.cards import catalog, check_card_dir
 
+    for folder in cards or ():
+        check_card_dir(folder, "--cards")
     cat = catalog(tuple(str(c.resolve()) for c in cards or ()))
     if kind is ListKind.agents:
         table = Table("agent", "entry", "hyperparameters", "per-env defaults", "description")
