@@ -8,7 +8,8 @@ Modules, in the order of the data flow:
 * `sample`: BCa and percentile CIs of one sample's statistic.
 * `comparisons`: probability of improvement, Welch / Mann-Whitney / KS tests,
   a bootstrap test, effect sizes, Holm's correction.
-* `power`: seeds needed (power analysis), false-positive rates, seed splits.
+* `power`: seeds needed (power analysis), false-positive rates.
+* `splits`: seed splits and the curve-averaged t-test (Henderson et al. 2018).
 * `frame`: the same from a tidy trials DataFrame (the typer commands live in
   `rlbench.commands.stats`).
 
@@ -43,8 +44,8 @@ from rlbench.stats.comparisons import (
 )
 from rlbench.stats.power import (
     bootstrap_false_positive_rate,
+    colas_power,
     false_positive_rate,
-    seed_split,
     seeds_needed,
     welch_power,
 )
@@ -58,8 +59,10 @@ from rlbench.stats.results import (
     TestResult,
 )
 from rlbench.stats.sample import sample_interval
+from rlbench.stats.splits import CurveTestResult, curve_t_test, seed_split
 
 __all__ = [
+    "CurveTestResult",
     "FalsePositiveResult",
     "Interval",
     "PowerResult",
@@ -71,6 +74,8 @@ __all__ = [
     "aggregate_intervals",
     "bootstrap_false_positive_rate",
     "bootstrap_mean_difference",
+    "colas_power",
+    "curve_t_test",
     "false_positive_rate",
     "hedges_g",
     "holm",

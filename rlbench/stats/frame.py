@@ -335,6 +335,7 @@ def power(
     power: float = 0.8,
     metric: str = "final_return",
     nan_policy: str = "raise",
+    sided: str = "two",
 ) -> PowerReport:
     """Seeds per agent needed to detect a difference ``effect`` (Colas et al. 2018).
 
@@ -348,6 +349,8 @@ def power(
         alpha: significance level; power: target power.
         metric: ``final_return``, ``auc`` or ``best_return``.
         nan_policy: ``'raise'`` or ``'omit'``.
+        sided: ``'two'`` (two-sided Welch, the test `compare` runs) or ``'one'``
+            (Colas et al.'s one-sided formula); see `seeds_needed`.
     """
     scores = score_matrices(trials, metric, [agent])[agent]
     kept, _ = _apply_nan_policy(scores, nan_policy, metric)
@@ -359,7 +362,7 @@ def power(
         effects = [effect] if effect is not None else [d * std for d in EFFECT_SIZES]
         for size in effects:
             envs.append(env)
-            results.append(seeds_needed(runs, size, alpha, power))
+            results.append(seeds_needed(runs, size, alpha, power, sided=sided))
     not_done = dict(zip(scores.envs, scores.not_done, strict=True))
     return PowerReport(agent, metric, tuple(envs), tuple(results), not_done)
 

@@ -146,7 +146,14 @@ def test_compare_command_table_and_json(cli, tmp_path):
 def test_power_command(cli, tmp_path):
     result = cli("power", str(tmp_path), "--agent", "ars", "--effect", "5")
     assert result.exit_code == 0, result.output
-    assert "Welch t-test, noncentral t, two-sided, alpha 0.05" in result.output
+    assert "two-sided Welch t-test, noncentral t, alpha 0.05" in result.output
+    result = cli("power", str(tmp_path), "--agent", "ars", "--effect", "5", "--sided", "one")
+    assert result.exit_code == 0, result.output
+    assert "Colas et al. 2018 compute_beta: one-sided" in result.output
+    result = cli("power", str(tmp_path), "--agent", "ars", "--sided", "three")
+    assert str(result.exception) == "--sided: 'three' is not allowed; expected one or two"
+    result = cli("power", "--help")
+    assert "[default: two]" in result.output
     result = cli("power", str(tmp_path), "--agent", "nope", "--json")
     assert isinstance(result.exception, InputError)
     assert str(result.exception) == "unknown agent 'nope' (known: ars, ddpg)"
