@@ -272,7 +272,8 @@ def _print(result) -> None:  # one table after another
             "rank",
             "agent",
             "envs",
-            "mean |normalised drop| [CI]",
+            "mean |normalised change| [CI]",
+            "mean signed drop [CI]",
             "perturbations",
             "excluded runs",
         ):
@@ -283,18 +284,27 @@ def _print(result) -> None:  # one table after another
                 a.agent,
                 ", ".join(a.envs),
                 format_ci(a.sensitivity),
+                format_ci(a.drop),
                 ", ".join(a.perturbations),
                 str(a.n_failed),
             )
         for p in ranking.pairs:
             table.add_row(
-                "", f"{p.agent_x} - {p.agent_y}", ", ".join(p.envs), format_ci(p.difference), "", ""
+                "",
+                f"{p.agent_x} - {p.agent_y}",
+                ", ".join(p.envs),
+                format_ci(p.difference),
+                "",
+                "",
+                "",
             )
         table.caption = (
             f"scale: {ranking.scale}; {result.confidence:.0%} CI: percentile "
             "bootstrap over seeds within each agent and env, "
             f"{result.reps} resamples, seed {result.seed}; rows 'x - y': difference "
-            "of sensitivities on shared envs (CI excluding 0 = a difference)"
+            "of sensitivities on shared envs (CI excluding 0 = a difference); |change| counts "
+            "a config better than base as much as a worse one, the signed drop (base - "
+            "config, > 0 = worse) says which way"
         )
         console.print(table)
     for note in result.notes:

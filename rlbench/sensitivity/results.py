@@ -259,11 +259,14 @@ class AgentSensitivity(_ToDict):
     """One agent's sensitivity on the common scale (normalised returns).
 
     Attributes:
-        sensitivity: mean over envs of the mean absolute normalised drop
-            ``|stat(base) - stat(config)|`` over the one-at-a-time configs.
+        sensitivity: mean over envs of the mean absolute normalised change
+            ``|stat(base) - stat(config)|`` over the one-at-a-time configs
+            (movement either way: an improvement counts too).
         per_env: the same per env.
         perturbations: the ``param x factor`` labels used.
         n_failed: failed or non-finite trials excluded.
+        drop: the signed mean normalised drop ``stat(base) - stat(config)``
+            (> 0: the perturbed configs do worse than the base on average).
     """
 
     agent: str
@@ -272,6 +275,7 @@ class AgentSensitivity(_ToDict):
     per_env: tuple[Interval, ...]
     perturbations: tuple[str, ...]
     n_failed: int
+    drop: Interval | None = None
 
 
 @dataclass(frozen=True)

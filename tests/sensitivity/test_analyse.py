@@ -113,6 +113,23 @@ def test_one_at_a_time_agents_curves_success_and_ranking():
         assert isinstance(figure, Figure)
 
 
+def test_ranking_separates_movement_from_drop():
+    """An agent whose perturbations help moves as much as one whose perturbations hurt:
+    the same |change| (0.2, by hand), opposite signed drops (-0.2 and +0.2)."""
+    rng = np.random.default_rng(8)
+    helped = {"lr": {0.5: 0.2, 2.0: 0.2}}
+    hurt = {"lr": {0.5: -0.2, 2.0: -0.2}}
+    rows = oat_trials("helped", "E", 0.5, helped, 1e-6, 6, rng)
+    rows += oat_trials("hurt", "E", 0.5, hurt, 1e-6, 6, rng)
+    ranking = analyse(frame(rows), stat="mean", reps=200, references=REFERENCES).ranking
+    by_agent = {a.agent: a for a in ranking.agents}
+    for agent, drop in (("helped", -0.2), ("hurt", 0.2)):
+        assert by_agent[agent].sensitivity.estimate == pytest.approx(0.2, abs=1e-4)
+        assert by_agent[agent].drop.estimate == pytest.approx(drop, abs=1e-4)
+    assert by_agent["hurt"].sensitivity.statistic == "mean |normalised change| from base"
+    assert by_agent["hurt"].drop.statistic.startswith("mean normalised drop from base")
+
+
 def test_single_config_says_what_it_cannot_compute():
     rng = np.random.default_rng(6)
     rows = oat_trials("solo", "E", 1.0, {}, 0.1, 5, rng)
