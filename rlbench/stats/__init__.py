@@ -10,6 +10,8 @@ Modules, in the order of the data flow:
   a bootstrap test, effect sizes, Holm's correction.
 * `power`: seeds needed (power analysis), false-positive rates.
 * `splits`: seed splits and the curve-averaged t-test (Henderson et al. 2018).
+* `success`: the success rate against the budget (Mania et al. 2018, Fig. 3).
+* `failed`: what a failed run scores (one policy for every comparison).
 * `frame`: the same from a tidy trials DataFrame (the typer commands live in
   `rlbench.commands.stats`).
 
@@ -60,6 +62,7 @@ from rlbench.stats.results import (
 )
 from rlbench.stats.sample import sample_interval
 from rlbench.stats.splits import CurveTestResult, curve_t_test, seed_split
+from rlbench.stats.success import rate_at, success_by_budget
 
 __all__ = [
     "CurveTestResult",
@@ -88,10 +91,12 @@ __all__ = [
     "optimality_gap",
     "performance_profile",
     "probability_of_improvement",
+    "rate_at",
     "sample_interval",
     "seed_split",
     "seeds_needed",
     "stratified_bootstrap",
+    "success_by_budget",
     "task_summaries",
     "trimmed_mean",
     "vargha_delaney_a",
