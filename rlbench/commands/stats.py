@@ -53,6 +53,11 @@ def _load_trials(path: Path, configs: str = "base"):
     return trials
 
 
+def _check_failed(failed: str) -> None:
+    if failed not in ("worst", "exclude"):
+        raise InputError(f"--failed: {failed!r} is not allowed; expected worst or exclude")
+
+
 def _p(value: float) -> str:
     return "-" if value != value else f"{value:.3g}"
 
@@ -91,6 +96,7 @@ def compare_command(
     """Compare agents: aggregates with bootstrap CIs, probability of improvement, tests."""
     from rlbench.stats.frame import compare, score_matrices
 
+    _check_failed(failed)
     trials = _load_trials(path, configs)
     chosen = _agent_list(agents)
     references = None
@@ -225,6 +231,7 @@ def power_command(
 
     if sided not in ("one", "two"):
         raise InputError(f"--sided: {sided!r} is not allowed; expected one or two")
+    _check_failed(failed)
     trials = _load_trials(path)
     report = power_analysis(trials, agent, effect, alpha, power, metric, nan_policy, sided, failed)
     if json_output:

@@ -201,6 +201,8 @@ def test_compare_command_table_and_json(cli, tmp_path):
     assert "note: failed runs score the env's lowest observed final_return" in result.output
     result = cli("compare", str(tmp_path), "--reps", "100", "--failed", "exclude")
     assert result.exit_code == 0 and "failed (excluded)" in result.output
+    result = cli("compare", str(tmp_path), "--failed", "drop")
+    assert str(result.exception) == "--failed: 'drop' is not allowed; expected worst or exclude"
     result = cli("compare", str(tmp_path), "--agents", "ars,ddpg", "--reps", "100", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
