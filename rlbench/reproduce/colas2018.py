@@ -45,7 +45,7 @@ def _rate_rows(result: Any, name: str, n_tests: int, n_runs: int, scale: str) ->
                 n=n_runs,
                 note=f"disjoint groups without replacement from {n_runs} runs; "
                 + (
-                    "same protocol as the paper's on HalfCheetah DDPG"
+                    "the paper's task; its measured rate is not in our sources: no verdict"
                     if scale == "full"
                     else "other task and budget than the paper's: no verdict"
                 ),
