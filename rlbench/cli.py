@@ -343,11 +343,20 @@ def main() -> None:
     Ctrl-C and SIGTERM stop any command with 130 / 143 and one line, even in a
     process that was started with SIGINT ignored (a background job).
     """
-    from rlbench.signals import exit_code, stop_on_signals
+    import signal
+
+    from rlbench.signals import exit_code, stop_on_signals, unreported_stop
 
     try:
         with stop_on_signals():
             app()
+    except SystemExit:
+        # typer ends a command that a signal stopped with a silent exit 130
+        signum = unreported_stop()
+        if signum is None:
+            raise
+        print(f"rlbench: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        sys.exit(128 + signum)
     except InputError as exc:
         print(f"rlbench: error: {exc}", file=sys.stderr)
         sys.exit(2)

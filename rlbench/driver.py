@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from rlbench.errors import InputError
-from rlbench.signals import deferred, exit_code, stop_on_signals
+from rlbench.signals import deferred, exit_code, mark_reported, stop_on_signals
 from rlbench.spec import Suite, load_suite
 from rlbench.store import Store, run_entry
 from rlbench.trials import Plan, Trial, expand
@@ -169,6 +169,7 @@ def run_suite(
         except KeyboardInterrupt as exc:
             summary.interrupted = True
             summary.signal = exit_code(exc) - 128
+            mark_reported()  # the summary says so
         if run_open:
             with deferred():
                 store.update_last_run(
