@@ -328,8 +328,9 @@ def _trials(root: Path) -> pd.DataFrame:
 
     if not Store(root).record_ids():
         return pd.DataFrame(
-            columns=["trial_id", "agent", "env", "config_id", "seed", "status", "error"]
-        )
+            columns=["trial_id", "agent", "env", "config_id", "seed", "status", "error",
+                     "final_return", "auc", "best_return"]
+        )  # fmt: skip
     return load(root).trials
 
 
