@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from rlbench.errors import InputError
+from rlbench.folder import check_target, open_for_run, record_run
 from rlbench.spec import Suite, load_suite
 from rlbench.store import Store, run_entry
 from rlbench.trials import Plan, Trial, expand
@@ -84,6 +85,7 @@ def run_suite(
     cpus_per_trial: float = 1.0,
     progress: bool = True,
     plan: Plan | None = None,
+    allow_changed_suite: bool = False,
 ) -> RunSummary:
     """Run a suite into a results folder, resuming what is already there.
 
@@ -95,35 +97,43 @@ def run_suite(
         retry_failed: rerun trials whose stored record failed.
         trial_timeout: seconds before a trial is stopped and recorded failed.
         progress: show a Rich progress bar on stderr.
+        allow_changed_suite: accept a suite that changes the folder's study (budget,
+            evaluation, an agent's hyperparameters, ...): the records of the changed
+            settings move into ``superseded/`` and the folder follows the new suite.
 
     Returns:
         A RunSummary; ``exit_code`` is 0 when every trial of the suite is done.
 
     Raises:
-        InputError: bad suite, unknown names, results folder in use.
+        InputError: bad suite, unknown names, results folder in use, a folder
+            rlbench must not write into, a suite that changes the folder's study.
     """
     if not isinstance(suite, Suite):
         suite = load_suite(str(suite))
     plan = plan or expand(suite)
     root = Path(out) if out is not None else default_out(suite)
+    check_target(root)  # a file, a foreign or read-only folder: refused before any write
     executor_obj = make_executor(
         executor, workers, trial_timeout, root / "logs", address, max_retries, cpus_per_trial
     )
     with Store(root) as store:
-        stored = store.statuses()
+        start = open_for_run(store, plan, allow_changed_suite)
+        stored = start.stored
         todo: list[Trial] = []
         for trial in plan.trials:
             status = stored.get(trial.trial_id, (None, None))[0]
             if status is None or (status == "failed" and retry_failed):
                 todo.append(trial)
-        store.write_suite(resolved_suite_yaml(suite))
-        store.add_run(
+        record_run(
+            store,
+            start,
+            resolved_suite_yaml(suite),
             {
                 **run_entry(" ".join(sys.argv), len(plan.trials)),
                 "executor": executor,
                 "to_run": len(todo),
                 "dropped": plan.dropped,
-            }
+            },
         )
         summary = RunSummary(root, len(plan.trials), len(plan.trials) - len(todo), len(todo))
         interrupted = False
