@@ -310,11 +310,14 @@ def export(
     ] = Table_.trials,
 ) -> None:
     """Export a results folder's trials or curves table."""
+    from rlbench.folder import ensure_dir
     from rlbench.store import load
 
     res = load(path)
     frame = res.trials if table is Table_.trials else res.curves
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a folder; name the file to write, e.g. {out}/trials.csv")
+    ensure_dir(out.parent, "output folder")
     if format is ExportFormat.csv:
         frame.to_csv(out, index=False)
     else:

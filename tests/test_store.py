@@ -263,7 +263,7 @@ def test_compare_and_report_ignore_a_duplicate(tmp_path, suite_file, done_folder
     proc = run_cli("compare", out)
     assert proc.returncode == 0, proc.stderr
     assert f"{names[1]}: holds trial {names[0].stem}" in proc.stderr
-    assert "n=2" in proc.stdout or " 2 " in proc.stdout
+    assert "2 runs per task" in proc.stdout  # the copy is not counted as a third seed
     proc = run_cli("report", out)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
 
@@ -298,3 +298,70 @@ def test_legacy_folder_is_upgraded_and_checked(tmp_path, suite_file, done_folder
     assert upgraded["runs"][0]["suite"]["seeds"] == 3  # the legacy suite.yaml, kept
     pd.testing.assert_frame_equal(numbers(out)[numbers(out)["seed"] < 3].reset_index(drop=True),
                                   before)  # fmt: skip
+
+
+# -- the study and the lock, as functions ---------------------------------------------
+
+
+def _plan(suite_file, name="s.yaml", **fields):
+    from rlbench.trials import expand
+
+    return expand(load_suite(str(suite_file(name, **fields))))
+
+
+def test_study_changes_name_what_changed(suite_file):
+    from rlbench.study import merge_studies, study_changes, study_of
+
+    slow = {"agents": [{"card": "slow", "hparams": {"sleep": 0.0}}], "cards": [str(CARDS)]}
+    old = study_of(_plan(suite_file, seeds=2, **slow))
+    grown = study_of(
+        _plan(suite_file, "g.yaml", seeds=5, envs=["Pendulum-v1", "CartPole-v1"], **slow)
+    )
+    assert study_changes(old, grown) == [] and study_changes(grown, old) == []
+    assert set(merge_studies(old, grown)["envs"]) == {"Pendulum-v1", "CartPole-v1"}
+    changed = study_of(
+        _plan(
+            suite_file, "c.yaml", seeds=2, budget={"steps": 800}, cards=[str(CARDS)],
+            agents=[{"card": "slow", "hparams": {"sleep": 0.5}}],
+        )
+    )  # fmt: skip
+    texts = [c.text for c in study_changes(old, changed)]
+    assert texts == [
+        "Pendulum-v1: budget.steps 400 -> 800",
+        "agent 'slow' on Pendulum-v1: sleep 0.0 -> 0.5",
+    ]
+    budget, sleep = study_changes(old, changed)
+    assert budget.affects("anyone", "Pendulum-v1") and not budget.affects("slow", "CartPole-v1")
+    assert sleep.affects("slow", "Pendulum-v1") and not sleep.affects("random", "Pendulum-v1")
+    assert study_changes(None, changed) == []
+
+
+def test_lock_file_goes_and_comes_back(tmp_path):
+    from rlbench.errors import StoreBusyError
+    from rlbench.store import Store
+
+    store = Store(tmp_path / "r")
+    with store:
+        assert (tmp_path / "r" / ".lock").exists()
+        with pytest.raises(StoreBusyError, match="another rlbench run"):
+            Store(tmp_path / "r").lock()
+    assert not (tmp_path / "r" / ".lock").exists()
+    with Store(tmp_path / "r"):  # a later run locks again
+        assert (tmp_path / "r" / ".lock").exists()
+    assert os.listdir(tmp_path / "r") == []
+
+
+def test_many_bad_files_are_summarised(done_folder):
+    out, _ = done_folder
+    for i in range(12):
+        (out / "records" / f"junk{i:02d}.json").write_text("[1, 2")
+    with pytest.warns(FolderWarning) as caught:
+        res = rlbench.load(out)
+    assert len(res.trials) == 3 and len(res.ignored) == 12
+    assert len(caught) == 11 and "2 more record files ignored" in str(caught[-1].message)
+
+
+def test_export_to_a_folder_is_refused(tmp_path, done_folder):
+    out, _ = done_folder
+    line = one_line_error(run_cli("export", out, "--out", tmp_path))
+    assert f"--out {tmp_path}: is a folder" in line
