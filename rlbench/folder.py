@@ -96,7 +96,12 @@ def folder_kind(root: Path) -> str:
     if is_legacy_manifest(manifest):
         return "legacy"
     shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-    why = "its manifest.json is not rlbench's" if manifest is not None else "no rlbench manifest"
+    if manifest is not None:
+        why = "its manifest.json is not rlbench's"
+    elif (root / "manifest.json").exists():
+        why = "its manifest.json is unreadable or not JSON"
+    else:
+        why = "no manifest.json"
     raise InputError(
         f"{root}: not an rlbench results folder ({why}; it holds {shown}); rlbench writes "
         "only into a new or empty folder or its own results folder: pass --out another folder"
@@ -213,9 +218,9 @@ def _legacy_members(root: Path, scan: Scan) -> set[str]:
 def folder_trials(root: Path, scan: Scan, manifest: Any) -> set[str]:
     """The trial ids of the folder's suite (its manifest's list; for legacy folders, the
     records that fit its suite.yaml)."""
-    if isinstance(manifest, dict) and manifest.get("format") == FORMAT:
-        listed = manifest.get("trials")
-        return {t for t in listed if isinstance(t, str)} if isinstance(listed, list) else set()
+    listed = manifest.get("trials") if isinstance(manifest, dict) else None
+    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and isinstance(listed, list):
+        return {t for t in listed if isinstance(t, str)}
     return _legacy_members(root, scan)
 
 
