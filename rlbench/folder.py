@@ -188,8 +188,6 @@ def scan_records(root: Path) -> Scan:
         problem = record_problem(record)
         if problem is None and record["trial_id"] != path.stem:
             problem = f"holds trial {record['trial_id']}, not {path.stem} (a copy?)"
-        if problem is None and record["trial_id"] in scan.records:
-            problem = f"a second record of trial {record['trial_id']}"
         if problem is not None:
             scan.problems.append((path, problem))
         else:
@@ -228,11 +226,11 @@ def load_records(root: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The records that count, and a line for each file that was ignored (also warned)."""
     scan = scan_records(root)
     members = folder_trials(root, scan, _manifest(root))
-    ignored = [f"{_rel(root, path)}: {why}; ignored" for path, why in scan.problems]
+    ignored = [f"{path}: {why}; ignored" for path, why in scan.problems]
     for tid in sorted(set(scan.records) - members):
         ignored.append(
-            f"{_rel(root, root / 'records' / f'{tid}.json')}: not a trial of this folder's "
-            "suite (copied from another study?); ignored"
+            f"{root / 'records' / f'{tid}.json'}: not a trial of this folder's suite "
+            "(copied from another study?); ignored"
         )
         del scan.records[tid]
     warn_lines(ignored, f"{root}: {{n}} more record files ignored")
@@ -240,14 +238,11 @@ def load_records(root: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
 
 
 def warn_lines(lines: list[str], more: str) -> None:
+    """One `FolderWarning` per line, the first few; then how many more."""
     for line in lines[:_WARN_AT_MOST]:
         warnings.warn(line, FolderWarning, stacklevel=3)
     if len(lines) > _WARN_AT_MOST:
         warnings.warn(more.format(n=len(lines) - _WARN_AT_MOST), FolderWarning, stacklevel=3)
-
-
-def _rel(root: Path, path: Path) -> str:
-    return str(root / path.relative_to(root))
 
 
 @dataclass
