@@ -8,14 +8,27 @@ Exit codes: 0 success, 1 some trials failed, 2 bad input, 130 interrupted (Ctrl-
 from __future__ import annotations
 
 import sys
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from rlbench.errors import InputError
+from rlbench.errors import FolderWarning, InputError
 from rlbench.usage import OneLineGroup
+
+_format_warning = warnings.formatwarning
+
+
+def _one_line_warning(message, category, filename, lineno, line=None):
+    """A results folder's warnings as one line each, like the errors."""
+    if issubclass(category, FolderWarning):
+        return f"rlbench: warning: {message}\n"
+    return _format_warning(message, category, filename, lineno, line)
+
+
+warnings.formatwarning = _one_line_warning
 
 app = typer.Typer(
     name="rlbench",
@@ -73,8 +86,22 @@ def run(
         bool, typer.Option(help="Write the HTML report (OUT/report) afterwards.")
     ] = False,
     cards: CardsOpt = None,
+    allow_changed_suite: Annotated[
+        bool,
+        typer.Option(
+            help="Accept a suite that changes the study already in OUT (budget, evaluation, "
+            "an agent's hyperparameters, ...): records of the changed settings move into "
+            "OUT/superseded/ and OUT follows the new suite. Without it such a run is refused; "
+            "adding seeds, configs, agents or envs never needs it."
+        ),
+    ] = False,
 ) -> None:
-    """Run a suite (resumable: done trials are skipped)."""
+    """Run a suite (resumable: done trials are skipped).
+
+    OUT must be new, empty, or a results folder of a compatible suite; a folder
+    holding anything else is refused, and unreadable or stray record files are
+    moved into OUT/quarantine/ (never deleted) and their trials rerun.
+    """
     from rlbench.cards import check_card_dir
     from rlbench.driver import default_out, run_suite
     from rlbench.spec import load_suite
@@ -88,12 +115,13 @@ def run(
     plan = expand(spec, suite_catalog(spec, tuple(str(c) for c in cards or ())))
     root = out or default_out(spec)
     if dry_run:
-        _print_plan(plan, root)
+        _print_plan(plan, root, allow_changed_suite)
         return
     summary = run_suite(
         spec, root, workers=workers, executor=executor, retry_failed=retry_failed,
         trial_timeout=trial_timeout, address=address, max_retries=max_retries,
         cpus_per_trial=cpus_per_trial, progress=progress, plan=plan,
+        allow_changed_suite=allow_changed_suite,
     )  # fmt: skip
     con = _console(stderr=True)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items()))
@@ -129,14 +157,15 @@ def _signal_name(signum: int | None) -> str:
     return signal.Signals(signum or signal.SIGINT).name
 
 
-def _print_plan(plan, root: Path) -> None:
+def _print_plan(plan, root: Path, allow_changed_suite: bool = False) -> None:
     from collections import defaultdict
 
     from rich.table import Table
 
-    from rlbench.store import Store
+    from rlbench.folder import assess_folder
 
-    done = Store(root).record_ids()
+    start, aside = assess_folder(root, plan, allow_changed_suite)  # refuses as run would
+    done = set(start.stored)
     rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     configs: dict[tuple[str, str], set[str]] = defaultdict(set)
     for t in plan.trials:
@@ -178,6 +207,8 @@ def _print_plan(plan, root: Path) -> None:
             )
         con.print(per_config)
     con.print(f"total: {len(plan.trials)} trials, {plan.total_steps:,} env steps")
+    if aside:
+        con.print(f"{len(aside)} record files would be moved into quarantine/ or superseded/")
     if plan.dropped:
         con.print(f"dropped {len(plan.dropped)} infeasible or duplicate configs:")
         for d in plan.dropped:
@@ -307,11 +338,14 @@ def export(
     ] = Table_.trials,
 ) -> None:
     """Export a results folder's trials or curves table."""
+    from rlbench.folder import ensure_dir
     from rlbench.store import load
 
     res = load(path)
     frame = res.trials if table is Table_.trials else res.curves
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a folder; name the file to write, e.g. {out}/trials.csv")
+    ensure_dir(out.parent, "output folder")
     if format is ExportFormat.csv:
         frame.to_csv(out, index=False)
     else:

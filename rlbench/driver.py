@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from rlbench.errors import InputError
+from rlbench.folder import check_target, open_for_run, record_run
 from rlbench.signals import deferred, exit_code, mark_reported, stop_on_signals
 from rlbench.spec import Suite, load_suite
 from rlbench.store import Store, run_entry
@@ -88,6 +89,7 @@ def run_suite(
     cpus_per_trial: float = 1.0,
     progress: bool = True,
     plan: Plan | None = None,
+    allow_changed_suite: bool = False,
     _stage: bool = False,
 ) -> RunSummary:
     """Run a suite into a results folder, resuming what is already there.
@@ -103,6 +105,9 @@ def run_suite(
         plan: the expanded suite, or the part of it to run (default: all of it).
             A suite with sequential seeds runs in stages (`rlbench.sequential`);
             ``_stage`` marks one stage's call.
+        allow_changed_suite: accept a suite that changes the folder's study (budget,
+            evaluation, an agent's hyperparameters, ...): the records of the changed
+            settings move into ``superseded/`` and the folder follows the new suite.
 
     Returns:
         A RunSummary; ``exit_code`` is 0 when every trial of the suite is done.
@@ -114,6 +119,7 @@ def run_suite(
         suite = load_suite(str(suite))
     plan = plan or expand(suite)
     root = Path(out) if out is not None else default_out(suite)
+    check_target(root)  # a file, a foreign or read-only folder: refused before any write
     if suite.sequential is not None and not _stage:
         from functools import partial
 
@@ -123,7 +129,7 @@ def run_suite(
             run_suite, suite, root, workers=workers, executor=executor,
             retry_failed=retry_failed, trial_timeout=trial_timeout, address=address,
             max_retries=max_retries, cpus_per_trial=cpus_per_trial, progress=progress,
-            _stage=True,
+            allow_changed_suite=allow_changed_suite, _stage=True,
         )  # fmt: skip
         return run_sequential(plan, root, lambda sub: stage(plan=sub))
     executor_obj = make_executor(
@@ -135,7 +141,8 @@ def run_suite(
         run_open = False
         try:
             with deferred():  # the run's entry is written whole, or not at all
-                stored.update(store.statuses())
+                start = open_for_run(store, plan, allow_changed_suite)
+                stored.update(start.stored)
                 todo = [
                     trial
                     for trial in plan.trials
@@ -143,14 +150,16 @@ def run_suite(
                     or (retry_failed and stored[trial.trial_id][0] == "failed")
                 ]
                 summary.skipped = len(plan.trials) - len(todo)
-                store.write_suite(resolved_suite_yaml(suite))
-                store.add_run(
+                record_run(
+                    store,
+                    start,
+                    resolved_suite_yaml(suite),
                     {
                         **run_entry(" ".join(sys.argv), len(plan.trials)),
                         "executor": executor,
                         "to_run": len(todo),
                         "dropped": plan.dropped,
-                    }
+                    },
                 )
                 run_open = True
             bar = _Progress(todo, enabled=progress and bool(todo))

@@ -95,12 +95,12 @@ def build_report(
     Raises:
         InputError: not a results folder, or no records.
     """
+    from rlbench.folder import ensure_dir
     from rlbench.store import load
 
     options = options or Options()
     results = load(path)
-    out_dir = Path(out) if out is not None else results.path / "report"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_dir(Path(out) if out is not None else results.path / "report", "report")
     formats = ("png", *[f for f in formats if f != "png"])
     report = ReportData(results, options)
     sections: list[tuple[str, str]] = []

@@ -100,6 +100,8 @@ class Plan:
     trials: list[Trial]
     configs: list[Config]
     dropped: list[dict[str, Any]] = field(default_factory=list)
+    bases: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """(agent label, env) -> the base hyperparameters, even when the plan has no base config."""
 
     @property
     def total_steps(self) -> int:
@@ -252,6 +254,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
     trials: list[Trial] = []
     configs: list[Config] = []
     dropped: list[dict[str, Any]] = []
+    bases: dict[tuple[str, str], dict[str, Any]] = {}
     python_path = _python_path(suite, cat)
     envs = []
     for i, entry in enumerate(suite.env_entries()):
@@ -287,6 +290,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                     source,
                     f"{where}.hparams",
                 )
+            bases[(label, env.name)] = dict(base)
             seen: set[str] = set()
             for changes, perturbation in _variants(card, base, agent_entry.perturb, where, source):
                 hp = dict(base)
@@ -380,7 +384,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
             f"{source}: two agents of the suite describe the same trials (same card and "
             "hyperparameters); remove one"
         )
-    return Plan(suite=suite, trials=trials, configs=configs, dropped=dropped)
+    return Plan(suite=suite, trials=trials, configs=configs, dropped=dropped, bases=bases)
 
 
 def _python_path(suite: Suite, cards: Catalog) -> tuple[str, ...]:

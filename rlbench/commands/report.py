@@ -77,6 +77,7 @@ def plot_command(
     import matplotlib
 
     from rlbench.figures.style import save_figure
+    from rlbench.folder import ensure_dir
     from rlbench.report import ReportData
     from rlbench.store import load
 
@@ -92,5 +93,6 @@ def plot_command(
             f"use one of {', '.join(sorted(supported))}"
         )
     figure = ReportData(load(path), options, env).figure(kind.value)
+    ensure_dir(out.parent, "figure's folder")
     save_figure(figure, out.with_suffix(""), (out.suffix.lstrip("."),))
     typer.echo(f"wrote {out}", err=True)
