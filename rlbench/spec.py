@@ -112,16 +112,20 @@ class Suite(_Model):
     description: str = ""
     envs: list[str | EnvEntry] = Field(min_length=1)
     agents: list[AgentEntry] = Field(min_length=1)
-    seeds: int | list[int]
+    seeds: int | list[int] | None = None
     budget: BudgetSpec
     eval: EvalSpec
     device: str = "cpu"
     cards: list[str] = Field(default_factory=list)
+    tune: dict[str, Any] | None = None
+    """A tuning section, validated by ``rlbench.tune.spec`` (``rlbench tune``)."""
     source: str = ""
 
     @field_validator("seeds")
     @classmethod
-    def _seeds(cls, seeds: int | list[int]) -> int | list[int]:
+    def _seeds(cls, seeds: int | list[int] | None) -> int | list[int] | None:
+        if seeds is None:
+            return seeds
         if isinstance(seeds, int):
             if seeds < 1:
                 raise ValueError(f"a seed count must be at least 1, got {seeds}")
@@ -144,6 +148,13 @@ class Suite(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> Suite:
+        if self.seeds is None and self.tune is None:
+            raise ValueError("seeds: required key is missing (a seed count or a list)")
+        if self.seeds is not None and self.tune is not None:
+            raise ValueError(
+                "seeds: a tuning suite draws its seeds from tune.tuning_seeds and "
+                "tune.test_seeds; remove the top-level seeds"
+            )
         seen: set[str] = set()
         for i in range(len(self.agents)):
             label = self.agent_label(i)
@@ -165,6 +176,12 @@ class Suite(_Model):
         return entry.card if isinstance(entry.card, str) else str(entry.card.get("name", "inline"))
 
     def seed_list(self) -> list[int]:
+        if self.seeds is None:
+            raise SpecError(
+                "a tuning suite has no seeds of its own; run it with `rlbench tune`",
+                self.source or "<suite>",
+                "tune",
+            )
         return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
 
     def env_entries(self) -> list[EnvEntry]:
