@@ -160,15 +160,20 @@ def draw_seeds(seed: int, n_tuning: int, n_test: int) -> tuple[tuple[int, ...], 
     def stream(name: str, n: int, taken: set[int]) -> tuple[int, ...]:
         key = (zlib.crc32(name.encode()),)
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
-        out: list[int] = []
-        while len(out) < n:
-            value = int(rng.integers(0, 2**31))
-            if value not in taken and value not in out:
-                out.append(value)
-        return tuple(out)
+        return unique_draws(rng, n, taken)
 
     tuning = stream("tune-seeds", n_tuning, set())
     return tuning, stream("test-seeds", n_test, set(tuning))
+
+
+def unique_draws(rng: Any, n: int, taken: set[int]) -> tuple[int, ...]:
+    """``n`` distinct integers in [0, 2**31) from ``rng``, none of them in ``taken``."""
+    out: list[int] = []
+    while len(out) < n:
+        value = int(rng.integers(0, 2**31))
+        if value not in taken and value not in out:
+            out.append(value)
+    return tuple(out)
 
 
 def resolve(suite: Suite, cards: Catalog | None = None) -> TunePlan:

@@ -16,6 +16,7 @@ running trials) is marked ``abandoned`` and failed, and not counted.
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -191,7 +192,9 @@ class Search:
             ("ped_anova", ev.PedAnovaImportanceEvaluator()),
         ):
             try:
-                values = ev.get_param_importances(self.study, evaluator=evaluator)
+                with warnings.catch_warnings():  # "quantiles select the same set": tiny histories
+                    warnings.simplefilter("ignore", UserWarning)
+                    values = ev.get_param_importances(self.study, evaluator=evaluator)
                 out[key] = {name: float(v) for name, v in values.items()}
             except (ValueError, RuntimeError, ImportError) as exc:
                 out[key] = f"not computed: {exc}"
