@@ -45,7 +45,9 @@ class TuneOutcome:
     failed: int = 0
     interrupted: bool = False
     timing: dict[str, float] = field(default_factory=dict)
-    """wall seconds: ``total``, ``executor`` (inside executor runs), ``driver`` (the rest)."""
+    """Wall seconds: ``total``; ``executor`` (inside executor runs) and ``driver`` (the
+    rest); ``setup``, ``search`` (the tuning phase) with ``search_executor`` (its part
+    inside executor runs), ``summary`` (scores, CIs, importances, ``tune.json``)."""
 
     @property
     def exit_code(self) -> int:
@@ -224,9 +226,13 @@ def run_tune(
             store.add_run({**run_entry(" ".join(sys.argv), plan.spec.trials), "kind": "tune",
                            "executor": executor})  # fmt: skip
         interrupted = False
+        timing = {"setup": time.perf_counter() - started}
         try:
             with _held(executor_obj):
+                t0 = time.perf_counter()
                 run_search(search, tuner.evaluate, tuner.note)
+                timing["search"] = time.perf_counter() - t0
+                timing["search_executor"] = tuner.executor_s
                 retest = _retest_groups(plan, search)
                 tuner.run_trials([t for _, g in retest for t in g])
         except KeyboardInterrupt:
@@ -236,10 +242,12 @@ def run_tune(
         summary: dict[str, Any] = {}
         if not interrupted:
             assert retest is not None
+            t0 = time.perf_counter()
             summary = tune_results.summarise(plan, search, retest, tuner, store)
             tune_results.write_summary(root / SUMMARY_NAME, summary)
+            timing["summary"] = time.perf_counter() - t0
     total = time.perf_counter() - started
-    timing = {"total": total, "executor": tuner.executor_s, "driver": total - tuner.executor_s}
+    timing.update(total=total, executor=tuner.executor_s, driver=total - tuner.executor_s)
     return TuneOutcome(root, summary, tuner.ran, tuner.failed, interrupted, timing)
 
 

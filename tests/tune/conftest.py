@@ -36,10 +36,15 @@ def tune_suite(**tune: Any) -> dict[str, Any]:
             {
                 "card": "ars",
                 "name": "ars-v1",
-                "hparams": {"variant": "V1", "step_size": 0.01, "noise": 0.01,
-                            "n_directions": 4, "top_directions": 4},
+                "hparams": {
+                    "variant": "V1",
+                    "step_size": 0.01,
+                    "noise": 0.01,
+                    "n_directions": 4,
+                    "top_directions": 4,
+                },
             }
-        ],  # fmt: skip
+        ],
         "budget": {"steps": 2400},
         "eval": {"every": 1200, "episodes": 1},
         "tune": section,

@@ -57,8 +57,10 @@ def tune_once(plan, rep: int, noise: float = NOISE):
 
 
 def test_in_sample_is_biased_upward_and_held_out_is_not():
-    plan = resolve(parse_suite(tune_suite(sampler="random", trials=16, batch=4,
-                                          tuning_seeds=3, test_seeds=12, retest_top=1)))  # fmt: skip
+    body = tune_suite(
+        sampler="random", trials=16, batch=4, tuning_seeds=3, test_seeds=12, retest_top=1
+    )
+    plan = resolve(parse_suite(body))
     runs = [tune_once(plan, rep) for rep in range(60)]
     bias_in = np.array([r[0] for r in runs])
     bias_out = np.array([r[1] for r in runs])

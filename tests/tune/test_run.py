@@ -45,8 +45,8 @@ def test_same_suite_and_seed_give_the_same_configs_and_records(tuned, tmp_path):
     assert _configs_in_order(first) == _configs_in_order(tmp_path / "again")
     assert _records(first) == _records(tmp_path / "again")
     assert len(_records(first)) == 4 * 2 + 3 * 2  # tune + (2 retested + default) x test seeds
-    other = run_tune(parse_suite(tune_suite(seed=1)), tmp_path / "other", workers=2,
-                     progress=False)  # fmt: skip
+    run_tune(parse_suite(tune_suite(seed=1)), tmp_path / "other", workers=2,
+             progress=False)  # fmt: skip
     assert _configs_in_order(first) != _configs_in_order(tmp_path / "other")
     assert again.summary["retest"] == json.loads((first / "tune.json").read_text())["retest"]
 
@@ -66,7 +66,7 @@ def test_records_prove_the_seed_sets_disjoint(tuned):
 
 
 def test_held_out_and_optimism_recomputed_from_the_records(tuned):
-    out, outcome = tuned
+    out, _ = tuned
     trials = rlbench.load(out).trials
     summary = json.loads((out / "tune.json").read_text())
     assert set(summary) >= {"best", "retest", "cost", "importance"}

@@ -81,9 +81,7 @@ def test_default_space_is_the_cards_perturbation_spaces():
     assert plan.space["step_size"].log and plan.space["noise"].high == 0.3
 
 
-@given(
-    seed=st.integers(0, 2**32 - 1), n_tuning=st.integers(1, 40), n_test=st.integers(1, 40)
-)
+@given(seed=st.integers(0, 2**32 - 1), n_tuning=st.integers(1, 40), n_test=st.integers(1, 40))
 def test_seed_sets_are_disjoint_distinct_and_stable(seed, n_tuning, n_test):
     tuning, test = draw_seeds(seed, n_tuning, n_test)
     assert len(set(tuning)) == n_tuning and len(set(test)) == n_test
