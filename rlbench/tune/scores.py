@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rlbench.stats import iqm, stratified_bootstrap
+from rlbench.stats import iqm
 from rlbench.stats.bootstrap import percentile_bounds
 
 CONFIDENCE = 0.95
@@ -83,7 +83,22 @@ def statistic(scores: np.ndarray, stat: str, reps: int = 2000, seed: int = 0) ->
 
 
 def _bootstrap(scores: np.ndarray, stat: str, reps: int, seed: int) -> np.ndarray:
-    return stratified_bootstrap(scores[:, None], statistics=[stat], reps=reps, seed=seed)[stat]
+    """``(reps,)`` bootstrap distribution of ``stat`` over seeds (resampled with replacement).
+
+    Not `rlbench.stats.stratified_bootstrap`: its ``median`` is rliable's median
+    over tasks of per-task means, and here a sample is one task's seeds.
+    """
+    from scipy.stats import trim_mean
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    resampled = scores[rng.integers(0, len(scores), size=(reps, len(scores)))]
+    if stat == "mean":
+        return resampled.mean(axis=1)
+    if stat == "median":
+        return np.median(resampled, axis=1)
+    if stat == "iqm":
+        return np.asarray(trim_mean(resampled, 0.25, axis=1))
+    raise ValueError(f"unknown statistic {stat!r}")
 
 
 def interval(scores: np.ndarray, stat: str, reps: int = 2000, seed: int = 0) -> dict[str, Any]:
