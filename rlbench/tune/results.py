@@ -179,8 +179,9 @@ def print_summary(summary: dict[str, Any]) -> None:
                   f"held-out {_ci(held)} on {held['seeds']} test seeds")  # fmt: skip
     rho = summary["rank_correlation"]
     if rho["spearman"] is not None:
+        p = f"p = {rho['p_value']:.3g}" if rho["p_value"] is not None else "no p-value"
         con.print(f"rank correlation in-sample vs held-out: Spearman {rho['spearman']:.3f} "
-                  f"(p = {rho['p_value']:.3g}, {rho['configs']} configs)")  # fmt: skip
+                  f"({p}, {rho['configs']} configs)")  # fmt: skip
     cost = summary["cost"]
     con.print(
         f"cost: {cost['configs']} configs ({cost['configs_infeasible']} infeasible, "

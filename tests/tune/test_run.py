@@ -154,3 +154,16 @@ def test_infeasible_configs_are_told_failed_and_counted(tmp_path):
         if h["params"]["n_directions"] < 4:
             assert h["state"] == "FAIL" and "top_directions <= n_directions" in h["note"]
     assert np.isfinite([h["value"] for h in feasible]).all()
+
+
+def test_ray_executor_gives_the_same_configs_and_records(tuned, tmp_path):
+    ray = pytest.importorskip("ray", reason="the ray extra is part of the dev set-up")
+    reference, _ = tuned
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        run_tune(parse_suite(tune_suite()), tmp_path / "ray", workers=2, executor="ray",
+                 progress=False)  # fmt: skip
+    finally:
+        ray.shutdown()
+    assert _records(tmp_path / "ray") == _records(reference)
+    assert _configs_in_order(tmp_path / "ray") == _configs_in_order(reference)

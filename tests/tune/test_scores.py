@@ -69,7 +69,12 @@ def test_optimism_is_the_difference_with_a_ci_of_independent_resamples():
 
 def test_rank_correlation_is_spearman():
     rho = rank_correlation([1, 2, 3, 4], [1, 3, 2, 4])
-    assert rho["spearman"] == pytest.approx(0.8)
+    assert rho["spearman"] == pytest.approx(0.8) and rho["p_value"] is None
+    x, y = [1, 2, 3, 4, 5, 6], [2, 1, 4, 3, 6, 5]
+    ref = scipy.stats.spearmanr(x, y)
+    rho = rank_correlation(x, y)
+    assert rho["spearman"] == pytest.approx(1 - 6 * 6 / (6 * 35))  # 1 - 6 sum d^2 / n(n^2-1)
+    assert rho["p_value"] == pytest.approx(ref.pvalue)
     assert rank_correlation([1, 2], [2, 1])["spearman"] is None
 
 
