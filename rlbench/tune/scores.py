@@ -158,8 +158,12 @@ def rank_correlation(in_sample: Sequence[float], held_out: Sequence[float]) -> d
     result = spearmanr(a, b)
     rho = float(result.statistic)
     p = float(result.pvalue)
-    return {
+    out: dict[str, Any] = {
         "spearman": None if np.isnan(rho) else rho,
         "p_value": None if np.isnan(p) else p,
         "configs": len(a),
     }
+    if len(a) < 5:  # scipy's p-value (a t approximation) means nothing on 3 or 4 points
+        out["p_value"] = None
+        out["note"] = "no p-value under 5 configurations"
+    return out
