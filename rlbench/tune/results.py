@@ -11,6 +11,7 @@ import numpy as np
 
 from rlbench.store import atomic_write
 from rlbench.tune.scores import interval, optimism, rank_correlation
+from rlbench.tune.study import outcome
 
 if TYPE_CHECKING:
     from rlbench.store import Store
@@ -80,14 +81,7 @@ def summarise(
         entries.append(retest_entry(plan, trial.number, dict(trial.params), ids, tuning, held_out))
     scored = [e for e in entries if e["held_out"]["value"] == e["held_out"]["value"]]
     best = max(scored, key=lambda e: e["held_out"]["value"], default=None)
-    history = [
-        {"trial": t.number, "batch": t.user_attrs.get("batch"), "state": t.state.name,
-         "value": t.value, "params": dict(t.params),
-         "config_id": t.user_attrs.get("config_id"),
-         "note": t.user_attrs.get("infeasible") or (
-             f"{t.user_attrs['failed']} trials failed" if t.user_attrs.get("failed") else None)}
-        for t in search.finished()
-    ]  # fmt: skip
+    history = [_history_entry(t) for t in search.finished()]
     summary = {
         "suite": plan.suite.name,
         "agent": plan.label,
@@ -109,6 +103,22 @@ def summarise(
     return _clean(summary)
 
 
+def _history_entry(trial: Any) -> dict[str, Any]:
+    told = outcome(trial)
+    note = told.get("infeasible")
+    if told.get("failed"):
+        note = f"{told['failed']} trials failed"
+    return {
+        "trial": trial.number,
+        "batch": trial.user_attrs["position"][0],
+        "state": trial.state.name,
+        "value": trial.value,
+        "params": dict(trial.params),
+        "config_id": told.get("config_id"),
+        "note": note,
+    }
+
+
 def config_trials_scores(plan: TunePlan, tuner: Tuner, trial: Any) -> np.ndarray:
     """The tuning-seed scores of one Optuna trial, from its tune-phase records."""
     from rlbench.tune.run import config_trials
@@ -125,8 +135,8 @@ def _cost(search: Search, tuner: Tuner, store: Store) -> dict[str, Any]:
     return {
         "configs": len(finished),
         "configs_complete": len(search.complete()),
-        "configs_infeasible": sum("infeasible" in t.user_attrs for t in finished),
-        "configs_failed": sum("failed" in t.user_attrs for t in finished),
+        "configs_infeasible": sum("infeasible" in outcome(t) for t in finished),
+        "configs_failed": sum("failed" in outcome(t) for t in finished),
         "trials": {p: len(r) for p, r in by_phase.items()},
         "env_steps": {p: int(sum(x["budget_steps"] for x in r)) for p, r in by_phase.items()},
         "trial_wall_time_s": {

@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,8 @@ class TuneOutcome:
     timing: dict[str, float] = field(default_factory=dict)
     """Wall seconds: ``total``; ``executor`` (inside executor runs) and ``driver`` (the
     rest); ``setup``, ``search`` (the tuning phase) with ``search_executor`` (its part
-    inside executor runs), ``summary`` (scores, CIs, importances, ``tune.json``)."""
+    inside executor runs) and ``search_cpu`` (the driver process's CPU time in it),
+    ``summary`` (scores, CIs, importances, ``tune.json``)."""
 
     @property
     def exit_code(self) -> int:
@@ -209,8 +210,7 @@ def run_tune(
     if not isinstance(suite, Suite):
         suite = load_suite(str(suite))
     plan = resolve(suite, cards)
-    base = config_trials(plan, {}, plan.tuning_seeds, "tune", None)  # bad input fails here
-    del base
+    config_trials(plan, {}, plan.tuning_seeds, "tune", None)  # bad input fails here, not later
     root = Path(out) if out is not None else Path("results") / suite.name
     started = time.perf_counter()
     executor_obj = make_executor(executor, workers, trial_timeout, root / "logs", address)
@@ -229,9 +229,10 @@ def run_tune(
         timing = {"setup": time.perf_counter() - started}
         try:
             with _held(executor_obj):
-                t0 = time.perf_counter()
-                run_search(search, tuner.evaluate, tuner.note)
+                t0, cpu0 = time.perf_counter(), time.process_time()
+                run_search(search, tuner.evaluate, tuner.note if progress else None)
                 timing["search"] = time.perf_counter() - t0
+                timing["search_cpu"] = time.process_time() - cpu0
                 timing["search_executor"] = tuner.executor_s
                 retest = _retest_groups(plan, search)
                 tuner.run_trials([t for _, g in retest for t in g])
@@ -260,6 +261,3 @@ def _retest_groups(plan: TunePlan, search: Search) -> list[tuple[Any, list[Trial
     if plan.spec.retest_default:
         groups.append((None, config_trials(plan, {}, plan.test_seeds, "test", None)))
     return groups
-
-
-ScoreFn = Callable[[Sequence[Trial], Sequence[int]], Any]

@@ -8,7 +8,7 @@ draw of a slot depends on the stored history and its position, not on the
 sampler's in-memory state, so a run killed at any point and resumed from the
 SQLite storage asks exactly the configurations an uninterrupted run asks.
 
-Every Optuna trial carries user attributes ``batch`` and ``slot``. A trial
+Every Optuna trial carries a user attribute ``position`` = [batch, slot]. A trial
 asked but not yet given a slot when the process died is adopted on resume; a
 grid point asked twice within one batch (Optuna's grid sampler does not see
 running trials) is marked ``abandoned`` and failed, and not counted.
@@ -35,6 +35,18 @@ class Candidate:
 
     number: int
     params: dict[str, Any]
+    trial_id: int | None = None
+    finished: bool = False
+
+
+def _counts(trial: Any) -> bool:
+    """A trial given a position in a batch and not abandoned."""
+    return "position" in trial.user_attrs and not trial.user_attrs.get("abandoned")
+
+
+def outcome(trial: Any) -> dict[str, Any]:
+    """What the driver stored when it told the trial (empty before)."""
+    return dict(trial.user_attrs.get("outcome", {}))
 
 
 def _optuna() -> Any:
@@ -48,6 +60,29 @@ def slot_seed(seed: int, batch: int, slot: int) -> int:
     """The sampler seed of one ask: a stable function of the tune seed and position."""
     key = (zlib.crc32(b"sampler"), batch, slot)
     return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1, np.uint32)[0] >> 1)
+
+
+def _rdb(url: str) -> Any:
+    """Optuna's RDB storage on SQLite, without an fsync per commit.
+
+    ``synchronous=OFF`` with a write-ahead log keeps every committed write
+    through a crash or ``kill -9`` of the process (the OS holds the file); only
+    a power cut could lose the last writes, and the records, written atomically
+    on their own, would then still be skipped on resume.
+    """
+    import sqlalchemy
+
+    storage = _optuna().storages.RDBStorage(url)
+
+    def pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
+
+    sqlalchemy.event.listen(storage.engine, "connect", pragmas)
+    storage.engine.dispose()  # connections opened while creating the tables
+    return storage
 
 
 def make_sampler(plan: TunePlan, seed: int) -> Any:
@@ -77,7 +112,7 @@ class Search:
         self.spec = plan.spec
         self.study = optuna.create_study(
             study_name=STUDY_NAME,
-            storage=storage,
+            storage=_rdb(storage) if storage else None,
             direction="maximize",
             load_if_exists=True,
             sampler=make_sampler(plan, plan.spec.seed),
@@ -85,12 +120,8 @@ class Search:
 
     # -- reading the history ---------------------------------------------
     def kept(self) -> list[Any]:
-        """Trials that count (not abandoned), by number."""
-        return [
-            t
-            for t in self.study.get_trials(deepcopy=False)
-            if not t.user_attrs.get("abandoned") and "slot" in t.user_attrs
-        ]
+        """Trials that count (given a position, not abandoned), by number."""
+        return [t for t in self.study.get_trials(deepcopy=False) if _counts(t)]
 
     def finished(self) -> list[Any]:
         return [t for t in self.kept() if t.state.is_finished()]
@@ -105,73 +136,69 @@ class Search:
     # -- asking and telling ----------------------------------------------
     def next_batch(self) -> list[Candidate]:
         """The configurations of the first unfinished batch (resumed or asked now)."""
-        kept = self.kept()
+        every = self.study.get_trials(deepcopy=False)
+        kept = [t for t in every if _counts(t)]
         n_finished = sum(t.state.is_finished() for t in kept)
         if n_finished >= self.spec.trials:
             return []
         batch = n_finished // self.spec.batch
         size = min(self.spec.batch, self.spec.trials - batch * self.spec.batch)
-        mine = {t.user_attrs["slot"]: t for t in kept if t.user_attrs["batch"] == batch}
+        mine: dict[int, Candidate] = {}
+        for t in kept:
+            b, slot = t.user_attrs["position"]
+            if b == batch:
+                mine[slot] = Candidate(t.number, dict(t.params), t._trial_id, t.state.is_finished())
         orphans = []
-        for t in self.study.get_trials(deepcopy=False):
-            if "slot" in t.user_attrs or t.state.is_finished():
+        for t in every:
+            if "position" in t.user_attrs or t.state.is_finished():
                 continue
             if set(t.params) == set(self.plan.space):
                 orphans.append(t)
             else:  # the process died while Optuna stored its values
-                self._abandon(t.number)
+                self._abandon(t._trial_id, t.number)
         for slot in range(size):
-            if slot in mine:
-                continue
-            mine[slot] = self._ask(batch, slot, orphans.pop(0) if orphans else None)
+            if slot not in mine:
+                taken = [c.params for c in mine.values()]
+                mine[slot] = self._ask(batch, slot, orphans.pop(0) if orphans else None, taken)
         for orphan in orphans:  # asked past the batch by a process that died: not counted
-            self._abandon(orphan.number)
-        return [
-            Candidate(mine[s].number, dict(mine[s].params))
-            for s in range(size)
-            if not mine[s].state.is_finished()
-        ]
+            self._abandon(orphan._trial_id, orphan.number)
+        return [mine[s] for s in range(size) if not mine[s].finished]
 
-    def _ask(self, batch: int, slot: int, orphan: Any) -> Any:
-        storage = self.study._storage
+    def _ask(self, batch: int, slot: int, orphan: Any, taken: list[dict[str, Any]]) -> Candidate:
         while True:
             if orphan is not None:
-                number, params = orphan.number, dict(orphan.params)
-                trial_id = orphan._trial_id
+                number, params, trial_id = orphan.number, dict(orphan.params), orphan._trial_id
                 orphan = None
             else:
                 self.study.sampler = make_sampler(self.plan, slot_seed(self.spec.seed, batch, slot))
                 trial = self.study.ask(dict(self.plan.space))
                 number, params, trial_id = trial.number, dict(trial.params), trial._trial_id
-            if self.spec.sampler == "grid" and self._duplicate(params, batch):
-                self._abandon(number)
+            if self.spec.sampler == "grid" and params in taken:
+                self._abandon(trial_id, number)
                 continue
-            storage.set_trial_user_attr(trial_id, "batch", batch)
-            storage.set_trial_user_attr(trial_id, "slot", slot)
-            return storage.get_trial(trial_id)
+            self.study._storage.set_trial_user_attr(trial_id, "position", [batch, slot])
+            return Candidate(number, params, trial_id)
 
-    def _duplicate(self, params: dict[str, Any], batch: int) -> bool:
-        return any(t.params == params for t in self.kept() if t.user_attrs["batch"] == batch)
-
-    def _abandon(self, number: int) -> None:
-        trial_id = self.study._storage.get_trial_id_from_study_id_trial_number(
-            self.study._study_id, number
-        )
+    def _abandon(self, trial_id: int, number: int) -> None:
         self.study._storage.set_trial_user_attr(trial_id, "abandoned", True)
         self.study.tell(number, state=_optuna().trial.TrialState.FAIL)
 
-    def tell(self, number: int, value: float | None, attrs: dict[str, Any]) -> None:
-        """Finish one trial: COMPLETE with ``value``, or FAIL when it is None."""
+    def tell(self, candidate: Candidate, value: float | None, outcome: dict[str, Any]) -> None:
+        """Finish one trial: COMPLETE with ``value``, or FAIL when it is None.
+
+        Args:
+            candidate: the trial, as `next_batch` gave it.
+            value: its objective; None for a failed or infeasible configuration.
+            outcome: stored as the trial's ``outcome`` user attribute (config ids,
+                ``infeasible`` reason, ``failed`` trial count).
+        """
         optuna = _optuna()
-        trial_id = self.study._storage.get_trial_id_from_study_id_trial_number(
-            self.study._study_id, number
-        )
-        for key, item in attrs.items():
-            self.study._storage.set_trial_user_attr(trial_id, key, item)
+        assert candidate.trial_id is not None
+        self.study._storage.set_trial_user_attr(candidate.trial_id, "outcome", outcome)
         if value is None:
-            self.study.tell(number, state=optuna.trial.TrialState.FAIL)
+            self.study.tell(candidate.number, state=optuna.trial.TrialState.FAIL)
         else:
-            self.study.tell(number, float(value))
+            self.study.tell(candidate.number, float(value))
 
     # -- after the search --------------------------------------------------
     def top(self, k: int) -> list[Any]:
@@ -230,6 +257,6 @@ def run_search(
         if not batch:
             return
         for candidate, (value, attrs) in zip(batch, evaluate(batch), strict=True):
-            search.tell(candidate.number, value, attrs)
+            search.tell(candidate, value, attrs)
         if on_batch:
             on_batch(len(search.finished()), search.spec.trials)
