@@ -359,6 +359,7 @@ def _register_commands() -> None:
     from rlbench.commands.reproduce import reproduce_command
     from rlbench.commands.sensitivity import sensitivity_command
     from rlbench.commands.stats import compare_command, power_command
+    from rlbench.commands.tune import tune_command
 
     app.command("compare")(compare_command)
     app.command("power")(power_command)
@@ -366,6 +367,7 @@ def _register_commands() -> None:
     app.command("report")(report_command)
     app.command("plot")(plot_command)
     app.command("reproduce")(reproduce_command)
+    app.command("tune")(tune_command)
 
 
 _register_commands()

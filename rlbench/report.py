@@ -165,6 +165,10 @@ def build_report(
         body += write_table(power_table(report.power), "power", report.caption("power"))
     sections.append(("How many seeds", body))
     sections.append(("Sensitivity", _sensitivity_section(report, out_dir, formats)))
+    if (results.path / "tune.json").exists():  # a folder written by `rlbench tune`
+        from rlbench.tune.report import tune_section
+
+        sections.append(("Tuning", tune_section(results, out_dir, formats, write_table)))
     failed = report.all_trials[report.all_trials["status"] != "done"]
     if len(failed):
         frame = failed[["agent", "env", "perturbation", "seed", "status", "reason", "error"]].copy()

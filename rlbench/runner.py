@@ -216,7 +216,7 @@ def _record(
     ended: float,
 ) -> dict[str, Any]:
     done = status == "done"
-    return TrialRecord(
+    record = TrialRecord(
         trial_id=trial.trial_id,
         agent=trial.agent,
         card=trial.card,
@@ -240,6 +240,9 @@ def _record(
         ended=ended,
         wall_time=ended - started,
     ).to_dict()
+    if trial.phase is not None:  # only tuning records carry a phase: others stay byte-identical
+        record["phase"] = trial.phase
+    return record
 
 
 def timeout_record(trial: Trial, seconds: float) -> dict[str, Any]:

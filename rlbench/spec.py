@@ -203,11 +203,13 @@ class Suite(_Model):
     description: str = ""
     envs: list[str | EnvEntry] = Field(min_length=1)
     agents: list[AgentEntry] = Field(min_length=1)
-    seeds: int | list[int] | SeedPlan
+    seeds: int | list[int] | SeedPlan | None = None
     budget: BudgetSpec
     eval: EvalSpec
     device: str = "cpu"
     cards: list[str] = Field(default_factory=list)
+    tune: dict[str, Any] | None = None
+    """A tuning section, validated by ``rlbench.tune.spec`` (``rlbench tune``)."""
     source: str = ""
 
     @field_validator("agents", mode="before")
@@ -220,7 +222,9 @@ class Suite(_Model):
 
     @field_validator("seeds", mode="before")
     @classmethod
-    def _seeds(cls, seeds: Any) -> int | list[int] | SeedPlan:
+    def _seeds(cls, seeds: Any) -> int | list[int] | SeedPlan | None:
+        if seeds is None:  # a tuning suite: its tune section draws the seeds
+            return None
         if isinstance(seeds, dict):
             return _seed_plan(seeds)
         allowed = (
@@ -258,6 +262,13 @@ class Suite(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> Suite:
+        if self.seeds is None and self.tune is None:
+            raise ValueError("seeds: required key is missing (a seed count or a list)")
+        if self.seeds is not None and self.tune is not None:
+            raise ValueError(
+                "seeds: a tuning suite draws its seeds from tune.tuning_seeds and "
+                "tune.test_seeds; remove the top-level seeds"
+            )
         seen: set[str] = set()
         for i in range(len(self.agents)):
             label = self.agent_label(i)
@@ -321,6 +332,12 @@ class Suite(_Model):
 
     def seed_list(self) -> list[int]:
         """Every seed the suite may run (a sequential plan: all its stages)."""
+        if self.seeds is None:
+            raise SpecError(
+                "a tuning suite has no seeds of its own; run it with `rlbench tune`",
+                self.source or "<suite>",
+                "tune",
+            )
         if isinstance(self.seeds, SeedPlan):
             return list(range(self.seeds.sequential.max))
         return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)

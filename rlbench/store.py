@@ -171,7 +171,7 @@ TRIAL_COLUMNS = [
     "trial_id", "agent", "env", "config_id", "seed", "status", "error", "reason",
     "final_return", "auc", "best_return", "threshold_step", "threshold_episodes",
     "wall_time", "card", "perturbation", "perturb_kind", "perturb_param", "perturb_factor",
-    "threshold", "budget_steps", "started", "ended", "provenance",
+    "threshold", "budget_steps", "started", "ended", "provenance", "phase",
 ]  # fmt: skip
 CURVE_COLUMNS = [
     "trial_id", "agent", "env", "config_id", "seed", "status", "step", "episodes",
@@ -190,7 +190,8 @@ class Results:
             random, and one-at-a-time rows name ``perturb_param`` and
             ``perturb_factor``. ``provenance`` is the record's provenance as
             canonical JSON (versions, git commit, host); ``started`` and
-            ``ended`` are Unix times.
+            ``ended`` are Unix times. ``phase`` is ``tune`` or ``test`` in a
+            folder written by ``rlbench tune`` (empty otherwise).
         curves: one row per (trial, evaluation step); a failed trial keeps the
             partial curve it reached (filter on ``status``).
         path: the folder.
@@ -218,6 +219,8 @@ def perturbation_label(perturbation: dict[str, Any]) -> str:
         return ",".join(f"{k}={v}" for k, v in perturbation.items() if k != "kind")
     if kind == "random":
         return f"random#{perturbation['index']}"
+    if kind == "tune":
+        return f"tune#{perturbation['number']}"
     return "base"
 
 
@@ -262,6 +265,7 @@ def load(path: Path | str) -> Results:
             "threshold": rec["threshold"], "budget_steps": rec["budget_steps"],
             "started": rec["started"], "ended": rec["ended"],
             "provenance": json.dumps(rec["provenance"], sort_keys=True),
+            "phase": rec.get("phase"),
         }  # fmt: skip
         for name, value in rec["hparams"].items():
             row[f"hp.{name}"] = value if not isinstance(value, (list, dict)) else json.dumps(value)

@@ -76,6 +76,8 @@ class Trial:
     device: str = "cpu"
     python_path: tuple[str, ...] = ()
     metrics: tuple[tuple[str, str], ...] = ()
+    phase: str | None = None
+    """``tune`` or ``test`` for the trials of ``rlbench tune`` (not part of the id)."""
 
     @property
     def eval_steps(self) -> EvalGrid:

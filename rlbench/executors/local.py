@@ -11,13 +11,14 @@ on which worker ran it or what ran before.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -97,6 +98,17 @@ class LocalExecutor:
         self.trial_timeout = trial_timeout
         self.log_dir = log_dir
         self._ctx = mp.get_context("spawn")
+        self._kept: list[_Slot] | None = None  # idle workers kept between runs
+
+    @contextlib.contextmanager
+    def keep_workers(self) -> Iterator[LocalExecutor]:
+        """Keep the worker processes alive between ``run`` calls (batches of a tune)."""
+        self._kept = []
+        try:
+            yield self
+        finally:
+            kept, self._kept = self._kept, None
+            self._shutdown(kept or [])
 
     def _start(self, index: int) -> _Slot:
         parent, child = self._ctx.Pipe()
@@ -132,10 +144,11 @@ class LocalExecutor:
         as failed records. KeyboardInterrupt stops the workers and propagates.
         """
         queue = deque(trials)
-        slots: list[_Slot] = []
+        slots: list[_Slot] = self._kept or []
+        keep = self._kept is not None
         try:
             # inside the try: a stop while workers start still stops those started
-            for i in range(min(self.workers, len(queue))):
+            for i in range(len(slots), min(self.workers, len(queue))):
                 slots.append(self._start(i))
             while True:
                 for slot in slots:
@@ -185,8 +198,15 @@ class LocalExecutor:
                         record = timeout_record(slot.trial, self.trial_timeout)
                         slots[i] = self._replace(slot)
                         on_result(record)
+        except BaseException:
+            keep = False
+            raise
         finally:
-            self._shutdown(slots)
+            if keep:
+                self._kept = slots
+            else:
+                self._kept = [] if self._kept is not None else None
+                self._shutdown(slots)
 
     def _receive(self, slot: _Slot) -> dict[str, Any] | str | None:
         try:
