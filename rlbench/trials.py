@@ -73,6 +73,8 @@ class Trial:
     device: str = "cpu"
     python_path: tuple[str, ...] = ()
     metrics: tuple[tuple[str, str], ...] = ()
+    batch_entry: str | None = None  # not part of the trial id: a batch never changes a record
+    batch_seeds: int = 1
 
     @property
     def eval_steps(self) -> tuple[int, ...]:
@@ -352,6 +354,8 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                             device=suite.device,
                             python_path=python_path,
                             metrics=tuple(sorted(env.metrics.items())),
+                            batch_entry=card.batch_entry,
+                            batch_seeds=card.batch_seeds,
                         )
                     )
     ids = [t.trial_id for t in trials]
