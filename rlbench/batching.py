@@ -75,9 +75,9 @@ def trials_of(unit: Unit) -> tuple[Trial, ...]:
     return unit if isinstance(unit, tuple) else (unit,)
 
 
-def unit_timeout(unit: Unit, trial_timeout: float | None) -> float | None:
+def unit_timeout(unit: Unit | None, trial_timeout: float) -> float:
     """A batch of K trials may run K times ``--trial-timeout``."""
-    return None if trial_timeout is None else trial_timeout * len(trials_of(unit))
+    return trial_timeout * (len(trials_of(unit)) if unit is not None else 1)
 
 
 def run_unit(unit: Unit) -> list[dict[str, Any]]:

@@ -70,6 +70,14 @@ def run(
         bool, typer.Option(help="Write the HTML report (OUT/report) afterwards.")
     ] = False,
     cards: CardsOpt = None,
+    batch_seeds: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Seeds of one config trained together in one worker, for cards that "
+            "batch seeds (td3-batched, ddpg-batched) [default: the card's batch_seeds].",
+        ),
+    ] = None,
 ) -> None:
     """Run a suite (resumable: done trials are skipped)."""
     from rlbench.cards import catalog
@@ -89,6 +97,7 @@ def run(
         spec, root, workers=workers, executor=executor, retry_failed=retry_failed,
         trial_timeout=trial_timeout, address=address, max_retries=max_retries,
         cpus_per_trial=cpus_per_trial, progress=progress, plan=plan,
+        batch_seeds=batch_seeds,
     )  # fmt: skip
     con = _console(stderr=True)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items()))

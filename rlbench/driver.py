@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from rlbench.batching import group
 from rlbench.errors import InputError
 from rlbench.spec import Suite, load_suite
 from rlbench.store import Store, run_entry
@@ -84,6 +85,7 @@ def run_suite(
     cpus_per_trial: float = 1.0,
     progress: bool = True,
     plan: Plan | None = None,
+    batch_seeds: int | None = None,
 ) -> RunSummary:
     """Run a suite into a results folder, resuming what is already there.
 
@@ -95,6 +97,8 @@ def run_suite(
         retry_failed: rerun trials whose stored record failed.
         trial_timeout: seconds before a trial is stopped and recorded failed.
         progress: show a Rich progress bar on stderr.
+        batch_seeds: seeds per worker for cards with a ``batch_entry``
+            (``rlbench.batching``); None: each card's ``batch_seeds``.
 
     Returns:
         A RunSummary; ``exit_code`` is 0 when every trial of the suite is done.
@@ -137,7 +141,8 @@ def run_suite(
         try:
             with bar:
                 if todo:
-                    executor_obj.run(todo, on_result, on_start=bar.started)
+                    units = group(todo, batch_seeds)  # seed batches; records stay per trial
+                    executor_obj.run(units, on_result, on_start=bar.started)
         except KeyboardInterrupt:
             interrupted = True
         store.update_last_run(ended=time.time(), interrupted=interrupted)

@@ -135,15 +135,21 @@ class BatchedTD3:
         )
 
     # -- learning -----------------------------------------------------------
-    def _critics(self, layers: stacked.Layers, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    def _critics(
+        self, layers: stacked.Layers, obs: torch.Tensor, actions: torch.Tensor
+    ) -> torch.Tensor:
         """All critics of every seed: (K, B, O), (K, B, A) -> (K, C, B, 1)."""
         seeds, batch = obs.shape[0], obs.shape[1]
         copies = self.settings.n_critics
         x = torch.cat([obs, actions], dim=2).unsqueeze(1).expand(-1, copies, -1, -1)
-        q = stacked.forward(layers, x.reshape(seeds * copies, batch, -1), self.settings.activation, False)
+        q = stacked.forward(
+            layers, x.reshape(seeds * copies, batch, -1), self.settings.activation, False
+        )
         return q.reshape(seeds, copies, batch, 1)
 
-    def gradient_step(self, batch: Mapping[str, torch.Tensor], target_noise: torch.Tensor | None) -> None:
+    def gradient_step(
+        self, batch: Mapping[str, torch.Tensor], target_noise: torch.Tensor | None
+    ) -> None:
         """One iteration of SB3's ``TD3.train`` loop for all K seeds.
 
         Args:
@@ -186,7 +192,9 @@ class BatchedTD3:
         self.actor_optimizer.zero_grad()
         actor_loss.backward()
         self.actor_optimizer.step()
-        stacked.polyak(stacked.parameters(self.critic), stacked.parameters(self.critic_target), s.tau)
+        stacked.polyak(
+            stacked.parameters(self.critic), stacked.parameters(self.critic_target), s.tau
+        )
         stacked.polyak(stacked.parameters(self.actor), stacked.parameters(self.actor_target), s.tau)
 
     def train(
@@ -202,6 +210,8 @@ class BatchedTD3:
             noise = None
             if s.target_policy_noise > 0:
                 shape = (s.batch_size, self.action_dim)
-                draws = np.stack([rng.standard_normal(shape, dtype=np.float32) for rng in target_rngs])
+                draws = np.stack(
+                    [rng.standard_normal(shape, dtype=np.float32) for rng in target_rngs]
+                )
                 noise = torch.as_tensor(draws, device=self.device) * s.target_policy_noise
             self.gradient_step(batch, noise)

@@ -127,15 +127,14 @@ def _check_contexts(ctxs: Sequence[TrialContext]) -> None:
 def _evaluate_and_check(learner: BatchedTD3, seeds: _Seeds, steps: int, check: bool) -> None:
     """Per seed: parameter check when due, then ``evaluate_due`` (SB3 adapter order)."""
     due = [
-        bool(seeds.alive[k])
-        and (ctx.next_eval_step is not None and steps >= ctx.next_eval_step)
+        bool(seeds.alive[k]) and (ctx.next_eval_step is not None and steps >= ctx.next_eval_step)
         for k, ctx in enumerate(seeds.ctxs)
     ]
     if check or any(due):
         bad = learner.nonfinite_seeds()
-        for k in np.flatnonzero(bad & seeds.alive):
-            seeds.fail(int(k), TrialDiverged(steps, "non-finite parameter"))
-            due[k] = False
+        for bad_seed in np.flatnonzero(bad & seeds.alive):
+            seeds.fail(int(bad_seed), TrialDiverged(steps, "non-finite parameter"))
+            due[bad_seed] = False
     for k, ctx in enumerate(seeds.ctxs):
         if due[k]:
             ctx.evaluate_due(steps, int(seeds.episodes[k]), learner.policy(k))
@@ -242,7 +241,9 @@ def train_batch(algo: str, ctxs: Sequence[TrialContext]) -> list[BaseException |
                     learner.noise.reset(int(k))
             obs = new_obs
         if steps > config.learning_starts:
-            gradient_steps = config.gradient_steps if config.gradient_steps >= 0 else config.train_freq
+            gradient_steps = (
+                config.gradient_steps if config.gradient_steps >= 0 else config.train_freq
+            )
             learner.train(gradient_steps, replay_rngs, target_rngs)
     _evaluate_and_check(learner, seeds, steps, check=True)
     for k in np.flatnonzero(seeds.alive):

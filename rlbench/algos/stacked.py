@@ -16,6 +16,7 @@ Every seed draws from its own generators (``torch.Generator`` for the weights,
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -58,7 +59,7 @@ def init_mlp(
         ``[(weight (in, out), bias (1, out)), ...]`` for one network.
     """
     layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         bound = 1.0 / math.sqrt(fan_in)
         weight = torch.empty(fan_out, fan_in).uniform_(-bound, bound, generator=generator)
         bias = torch.empty(fan_out).uniform_(-bound, bound, generator=generator)
@@ -224,7 +225,9 @@ class ActionNoise:
     THETA = 0.15  # SB3's OrnsteinUhlenbeckActionNoise defaults
     DT = 1e-2
 
-    def __init__(self, spec: Mapping[str, Any], rngs: Sequence[np.random.Generator], action_dim: int):
+    def __init__(
+        self, spec: Mapping[str, Any], rngs: Sequence[np.random.Generator], action_dim: int
+    ):
         self.kind = spec["type"]
         self.sigma = float(spec["sigma"]) * np.ones(action_dim)
         self.rngs = list(rngs)
