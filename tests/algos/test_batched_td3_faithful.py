@@ -114,7 +114,7 @@ def _check(result: dict[str, Any]) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("algo", ["td3", "ddpg"])
 def test_batched_matches_sb3_in_distribution(tmp_path, algo):
-    result = compare(algo, tmp_path, seeds=12, steps=3000, starts=500, arch=[64, 64])
+    result = compare(algo, tmp_path, seeds=10, steps=2000, starts=500, arch=[64, 64])
     print(report(result))
     _check(result)
 
@@ -124,8 +124,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--algos", nargs="+", default=["td3", "ddpg"])
-    parser.add_argument("--seeds", type=int, default=12)
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--learning-starts", type=int, default=500)
     parser.add_argument("--arch", default="64,64")
     args = parser.parse_args()
