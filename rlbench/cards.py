@@ -15,10 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from rlbench.errors import SpecError, UnknownNameError
+from rlbench.errors import InputError, SpecError, UnknownNameError, excerpt
+from rlbench.hparam_values import flatten_hparams, is_plain
+from rlbench.schema_errors import translate
+from rlbench.yamlfile import read_yaml
 
 HParamType = Literal["float", "int", "bool", "str", "list", "dict"]
 
@@ -95,7 +97,7 @@ class HParamSpec(_Model):
         """
 
         def bad(why: str = "") -> SpecError:
-            msg = f"{value!r} is not allowed; expected {self.allowed()}"
+            msg = f"{excerpt(value)} is not allowed; expected {self.allowed()}"
             return SpecError(msg + (f" ({why})" if why else ""), source, where)
 
         if value is None:
@@ -147,6 +149,8 @@ class HParamSpec(_Model):
             if not isinstance(value, Mapping):
                 raise bad()
             out = dict(value)
+        if not is_plain(out):
+            raise bad("only numbers, text, true/false, null, lists and mappings with text keys")
         if self.choices is not None and out not in self.choices:
             raise bad()
         return out
@@ -188,6 +192,24 @@ class AgentCard(_Model):
     batch_entry: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     batch_seeds: int = Field(default=1, ge=1)
     path: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nested_per_env(cls, data: Any) -> Any:
+        # per-env defaults may use SB3's nested form, as suites may
+        if not isinstance(data, dict) or not isinstance(data.get("hparams"), dict):
+            return data
+        per_env = data.get("per_env")
+        if not isinstance(per_env, dict):
+            return data
+        known = [str(k) for k in data["hparams"]]
+        flat = {}
+        for env, over in per_env.items():
+            if isinstance(over, dict) and isinstance(over.get("hparams"), dict):
+                where = f"per_env.{env}.hparams"
+                over = {**over, "hparams": flatten_hparams(over["hparams"], known, where)}
+            flat[env] = over
+        return {**data, "per_env": flat}
 
     @model_validator(mode="after")
     def _check(self) -> AgentCard:
@@ -285,48 +307,6 @@ class EnvCard(_Model):
         return self.thresholds[key].value if key else None
 
 
-def _loc(loc: Iterable[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def validation_error(err: ValidationError, source: str, prefix: str = "") -> SpecError:
-    """Turn pydantic's error into one SpecError naming the first bad field."""
-    return error_from_detail(dict(err.errors()[0]), source, prefix)
-
-
-def error_from_detail(first: dict[str, Any], source: str, prefix: str = "") -> SpecError:
-    """One pydantic error detail (``loc``, ``msg``, ``type``, ``input``) as a SpecError."""
-    path = _loc(first["loc"])
-    path = f"{prefix}.{path}" if prefix and path else (prefix or path)
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif first["type"] == "missing":
-        msg = "required key is missing"
-    value = first.get("input")
-    if first["type"] not in ("missing", "extra_forbidden") and not isinstance(value, dict):
-        msg = f"{value!r}: {msg}"
-    return SpecError(msg.replace("Value error, ", ""), source, path)
-
-
-def read_yaml(path: Path) -> Any:
-    """``yaml.safe_load`` a file; errors become SpecError naming the file and line."""
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise SpecError(f"cannot read file ({exc.strerror})", str(path)) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecError(f"not valid YAML: {problem}", str(path), where) from None
-
-
 def _card_files(dirs: Iterable[Path], kind: str) -> list[Path]:
     files: list[Path] = []
     for d in dirs:
@@ -342,9 +322,11 @@ def parse_agent_card(data: Any, source: str) -> AgentCard:
     try:
         return AgentCard.model_validate({**data, "path": source})
     except ValidationError as err:
-        raise validation_error(err, source) from None
+        raise translate(err, AgentCard, source) from None
     except UnknownNameError as err:
         raise SpecError(str(err), source) from None
+    except SpecError as err:
+        raise SpecError(err.detail, err.source or source, err.path) from None
 
 
 def parse_env_cards(data: Any, source: str) -> list[EnvCard]:
@@ -357,15 +339,36 @@ def parse_env_cards(data: Any, source: str) -> list[EnvCard]:
         try:
             cards.append(EnvCard.model_validate({"name": name, **body, "path": source}))
         except ValidationError as err:
-            raise validation_error(err, source, f"envs.{name}") from None
+            raise translate(err, EnvCard, source, f"envs.{name}") from None
     return cards
+
+
+def check_card_dir(path: Path, where: str = "card folder") -> None:
+    """Refuse a card folder that does not exist or is a file.
+
+    Raises:
+        InputError: naming ``where`` (``--cards`` or a suite's ``cards[i]``) and the path.
+    """
+    if not path.exists():
+        problem = "does not exist"
+    elif not path.is_dir():
+        problem = "is not a folder"
+    else:
+        return
+    raise InputError(
+        f"{where} {excerpt(str(path), 300)} {problem}; it must be a folder holding agents/ "
+        "and/or envs/ (or card YAML files)"
+    )
 
 
 class Catalog:
     """All cards visible to a run: the shipped ones plus the user's folders."""
 
     def __init__(self, extra_dirs: Iterable[Path] = ()):
-        dirs = shipped_card_dirs() + [Path(d) for d in extra_dirs]
+        self.extra_dirs = tuple(Path(d) for d in extra_dirs)
+        for d in self.extra_dirs:
+            check_card_dir(d)
+        dirs = shipped_card_dirs() + list(self.extra_dirs)
         self.agents: dict[str, AgentCard] = {}
         self.envs: dict[str, EnvCard] = {}
         for path in _card_files(dirs, "agents"):

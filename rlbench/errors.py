@@ -7,7 +7,36 @@ Errors of input (a suite file, a card, a hyperparameter, a name) derive from
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
+from typing import Any
+
+from rlbench.limits import EXCERPT_CHARS
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """``repr(value)`` cut to at most ``limit`` characters, for error messages.
+
+    Containers are shortened before they are rendered, so a huge value (an
+    expanded YAML alias bomb) costs no more than a small one.
+    """
+    short = reprlib.Repr()
+    short.maxlevel = 3
+    short.maxlist = short.maxdict = short.maxtuple = short.maxset = 8
+    short.maxstring = short.maxother = short.maxlong = limit
+    try:
+        text = short.repr(value)
+    except ValueError:  # an int too long for str() (sys.get_int_max_str_digits)
+        text = "<a number too long to print>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``), so
+    that a message stays one line whatever a file's keys and values contain."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
 
 
 class RlbenchError(Exception):
@@ -32,7 +61,7 @@ class SpecError(InputError):
         self.path = path
         self.detail = message
         where = ": ".join(p for p in (source, path) if p)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(one_line(f"{where}: {message}" if where else message))
 
 
 class UnknownNameError(InputError):
@@ -47,8 +76,8 @@ class UnknownNameError(InputError):
         hint: str | None = None,
     ):
         known = sorted(set(known))
-        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
-        message = f"unknown {kind} {name!r}"
+        close = difflib.get_close_matches(str(name)[:200], known, n=1, cutoff=0.6)
+        message = f"unknown {kind} {excerpt(name)}"
         if close:
             message += f"; did you mean {close[0]!r}?"
         shown = ", ".join(known[:20]) + (", ..." if len(known) > 20 else "")
@@ -58,7 +87,7 @@ class UnknownNameError(InputError):
         self.kind = kind
         self.name = name
         self.close_match = close[0] if close else None
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(one_line(f"{where}: {message}" if where else message))
 
 
 class StoreBusyError(InputError):

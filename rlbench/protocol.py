@@ -28,7 +28,7 @@ whole budget; batch learners may overshoot it by at most one batch).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -46,7 +46,8 @@ class TrialContext(Protocol):
         env_id: the environment's card name / Gymnasium id.
         budget_steps: training budget in env steps.
         eval_steps: the evaluation grid (env steps), ascending, starting at 0
-            and ending at ``budget_steps``.
+            and ending at ``budget_steps`` (a lazy sequence: index or iterate
+            it rather than copying it).
         seed: the user-facing integer seed of the trial.
         device: torch device requested by the suite ("cpu" by default).
         horizon: episode length cap (env steps) of the env card or suite.
@@ -56,7 +57,7 @@ class TrialContext(Protocol):
     env_id: str
     horizon: int
     budget_steps: int
-    eval_steps: tuple[int, ...]
+    eval_steps: Sequence[int]
     seed: int
     device: str
 

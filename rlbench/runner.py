@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,7 +83,7 @@ class Context:
         self.env_id = trial.env
         self.horizon = trial.horizon
         self.budget_steps = trial.budget_steps
-        self.eval_steps = trial.eval_steps
+        self.eval_steps: Sequence[int] = trial.eval_steps
         self.seed = trial.seed
         self.device = trial.device
         self.curve = Curve()

@@ -135,7 +135,7 @@ def plot_success_rates(result, env: str | None = None) -> Figure:
 
 
 def plot_sensitivity_ranking(result) -> Figure:
-    """Agents' mean absolute normalised drop from base, least sensitive at the top."""
+    """Agents' mean absolute normalised change from base, least sensitive at the top."""
     ranking = result.ranking
     if ranking is None:
         return _empty("no cross-agent ranking (needs 2+ agents with one-at-a-time plans)")
@@ -153,7 +153,7 @@ def plot_sensitivity_ranking(result) -> Figure:
         )
     ax.set_yticks(range(len(ranking.agents)), [a.agent for a in ranking.agents])
     ax.invert_yaxis()
-    ax.set_xlabel("mean |drop from base| (normalised return: random = 0, reference = 1)")
+    ax.set_xlabel("mean |change from base| (normalised return: random = 0, reference = 1)")
     ax.set_title(
         f"Sensitivity to one-at-a-time perturbations ({result.confidence:.0%} "
         f"bootstrap CI over seeds, {result.reps} resamples)",

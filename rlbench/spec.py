@@ -23,28 +23,45 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
-from rlbench.cards import _Model, error_from_detail, read_yaml
-from rlbench.errors import SpecError, UnknownNameError
+from rlbench import limits
+from rlbench.cards import _Model, catalog, read_yaml
+from rlbench.errors import InputError, SpecError, UnknownNameError, excerpt
+from rlbench.schema_errors import translate
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 
 
+def _no_bool(value: Any) -> Any:
+    # pydantic reads true as 1 for an int field; a count written as true is a mistake
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not allowed; expected an integer")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_no_bool)]
+"""An integer that is not a bool."""
+
+
 class BudgetSpec(_Model):
-    steps: int = Field(gt=0, description="training budget per trial, in env steps")
+    steps: Count = Field(
+        gt=0, le=limits.MAX_STEPS, description="training budget per trial, in env steps"
+    )
 
 
 class EvalSpec(_Model):
-    every: int = Field(gt=0, description="evaluate every this many env steps (and at step 0)")
-    episodes: int = Field(gt=0, description="episodes per evaluation")
+    every: Count = Field(gt=0, description="evaluate every this many env steps (and at step 0)")
+    episodes: Count = Field(
+        gt=0, le=limits.MAX_EVAL_EPISODES, description="episodes per evaluation"
+    )
 
 
 class EnvEntry(_Model):
     """One env of a suite: a card name with optional overrides."""
 
     id: str
-    horizon: int | None = Field(default=None, gt=0)
+    horizon: Count | None = Field(default=None, gt=0)
     threshold: str | None = None
     budget: BudgetSpec | None = None
     eval: EvalSpec | None = None
@@ -71,15 +88,25 @@ class Grid(_Model):
     """The product of listed values per hyperparameter."""
 
     plan: Literal["grid"]
-    values: dict[str, list[Any]] = Field(min_length=1)
+    # name -> listed values; a mapping groups names SB3-style ({policy_kwargs: {net_arch: [...]}})
+    values: dict[str, list[Any] | dict[str, Any]] = Field(min_length=1)
     include_base: bool = False  # also run the base config (when it is not a grid point)
 
     @field_validator("values")
     @classmethod
-    def _nonempty(cls, values: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for name, listed in values.items():
-            if not listed:
-                raise ValueError(f"values.{name} is an empty list")
+    def _nonempty(cls, values: dict[str, Any]) -> dict[str, Any]:
+        def check(mapping: dict[str, Any], prefix: str) -> None:
+            for name, listed in mapping.items():
+                if isinstance(listed, dict) and listed:
+                    check(listed, f"{prefix}{name}.")
+                elif not isinstance(listed, list):
+                    raise ValueError(
+                        f"values.{prefix}{name} is {excerpt(listed)}; expected a list of values"
+                    )
+                elif not listed:
+                    raise ValueError(f"values.{prefix}{name} is an empty list")
+
+        check(values, "")
         return values
 
 
@@ -87,8 +114,8 @@ class RandomPlan(_Model):
     """``n`` configs sampled from the card's perturbation spaces, seeded."""
 
     plan: Literal["random"]
-    n: int = Field(gt=0)
-    seed: int = Field(default=0, ge=0)
+    n: Count = Field(gt=0, le=limits.MAX_CONFIGS)
+    seed: Count = Field(default=0, ge=0, le=limits.MAX_SEED)
     params: list[str] | None = None
     include_base: bool = True
 
@@ -105,6 +132,70 @@ class AgentEntry(_Model):
     perturb: Perturb | None = None
 
 
+class SequentialSeeds(_Model):
+    """Seeds run in stages until the answer is sure (``seeds: {sequential: ...}``).
+
+    Stage k runs seeds ``k*batch .. (k+1)*batch - 1`` for the agents whose
+    question is still open, up to ``max`` seeds. ``method: adastop`` compares
+    the agents of each env (AdaStop, Mathieu et al. 2023) at level ``alpha``;
+    ``method: target_ci`` adds seeds to each agent until the CI half-width of
+    ``stat`` over seeds is at most ``target_ci`` (a fraction of the estimate
+    when ``relative``).
+    """
+
+    batch: int = Field(ge=2)
+    max: int = Field(ge=2, le=10_000)
+    method: Literal["adastop", "target_ci"] = "adastop"
+    metric: Literal["final_return", "auc", "best_return"] = "final_return"
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    permutations: int = Field(default=10_000, ge=100, le=1_000_000)
+    seed: int = Field(default=0, ge=0)
+    target_ci: float | None = Field(default=None, gt=0)
+    relative: bool = False
+    stat: Literal["mean", "iqm"] = "mean"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SequentialSeeds:
+        if self.max < self.batch:
+            raise ValueError(f"max ({self.max}) must be at least batch ({self.batch})")
+        if self.max % self.batch:
+            raise ValueError(
+                f"max ({self.max}) must be a multiple of batch ({self.batch}): "
+                "every stage runs a whole batch"
+            )
+        if self.method == "target_ci" and self.target_ci is None:
+            raise ValueError("method target_ci needs target_ci (the CI half-width to reach)")
+        if self.method == "adastop" and self.target_ci is not None:
+            raise ValueError("target_ci is a stopping rule of its own: set method: target_ci")
+        return self
+
+    @property
+    def stages(self) -> int:
+        return self.max // self.batch
+
+
+class SeedPlan(_Model):
+    """``seeds: {sequential: {...}}``: the seeds are decided while the study runs."""
+
+    sequential: SequentialSeeds
+
+
+def _seed_plan(seeds: dict[str, Any]) -> SeedPlan:
+    """``seeds: {sequential: {...}}``, with its errors at their own path."""
+    extra = sorted(set(seeds) - {"sequential"})
+    if extra or "sequential" not in seeds:
+        raise ValueError(
+            f"unknown key {', '.join(map(repr, extra or seeds)) or '(none)'}; seeds are a "
+            "count, a list, or {sequential: {...}} (a sequential plan decides its own "
+            "seeds, so it cannot be combined with a seed list)"
+        )
+    try:
+        return SeedPlan.model_validate(seeds)
+    except ValidationError as exc:
+        error = translate(exc, SeedPlan, "")
+        raise ValueError(f"{error.path}: {error.detail}") from None
+
+
 class Suite(_Model):
     """A validated suite. ``source`` is the file it came from."""
 
@@ -112,28 +203,51 @@ class Suite(_Model):
     description: str = ""
     envs: list[str | EnvEntry] = Field(min_length=1)
     agents: list[AgentEntry] = Field(min_length=1)
-    seeds: int | list[int]
+    seeds: int | list[int] | SeedPlan
     budget: BudgetSpec
     eval: EvalSpec
     device: str = "cpu"
     cards: list[str] = Field(default_factory=list)
     source: str = ""
 
-    @field_validator("seeds")
+    @field_validator("agents", mode="before")
     @classmethod
-    def _seeds(cls, seeds: int | list[int]) -> int | list[int]:
-        if isinstance(seeds, int):
-            if seeds < 1:
-                raise ValueError(f"a seed count must be at least 1, got {seeds}")
-            return seeds
+    def _shorthand(cls, agents: Any) -> Any:
+        # `agents: [ars, random]`, as envs take plain names: a name stands for {card: NAME}
+        if isinstance(agents, list):
+            return [{"card": a} if isinstance(a, str) else a for a in agents]
+        return agents
+
+    @field_validator("seeds", mode="before")
+    @classmethod
+    def _seeds(cls, seeds: Any) -> int | list[int] | SeedPlan:
+        if isinstance(seeds, dict):
+            return _seed_plan(seeds)
+        allowed = (
+            f"expected a seed count (an integer from 1 to {limits.MAX_SEEDS:,}) or a list "
+            "of distinct non-negative integers, or {sequential: {...}}"
+        )
+        if _is_int(seeds):
+            if not 1 <= seeds <= limits.MAX_SEEDS:
+                raise ValueError(f"{excerpt(seeds)} is not allowed; {allowed}")
+            return int(seeds)
+        if not isinstance(seeds, list):
+            raise ValueError(f"{excerpt(seeds)} is not allowed; {allowed}")
         if not seeds:
-            raise ValueError("the seed list is empty")
-        for s in seeds:
-            if s < 0:
-                raise ValueError(f"seeds must be non-negative integers, got {s}")
+            raise ValueError(f"the seed list is empty; {allowed}")
+        if len(seeds) > limits.MAX_SEEDS:
+            raise ValueError(
+                f"the seed list has {len(seeds):,} seeds; a suite has at most {limits.MAX_SEEDS:,}"
+            )
+        for i, s in enumerate(seeds):
+            if not _is_int(s) or not 0 <= s <= limits.MAX_SEED:
+                raise ValueError(
+                    f"{excerpt(s)} (item {i}) is not allowed; seeds are non-negative "
+                    "integers up to 2**63 - 1, not bools, text or fractions"
+                )
         if len(set(seeds)) != len(seeds):
             raise ValueError("the seed list repeats a seed")
-        return seeds
+        return [int(s) for s in seeds]
 
     @field_validator("device")
     @classmethod
@@ -155,7 +269,44 @@ class Suite(_Model):
         ids = [e if isinstance(e, str) else e.id for e in self.envs]
         for i, env_id in enumerate(ids):
             if env_id in ids[:i]:
-                raise ValueError(f"envs[{i}]: {env_id!r} is listed twice")
+                raise ValueError(f"envs[{i}]: {excerpt(env_id)} is listed twice")
+        return self
+
+    @model_validator(mode="after")
+    def _evaluations(self) -> Suite:
+        """Each env's evaluation grid fits its budget and the limit on evaluations.
+
+        Raised as a SpecError (not a ValueError) so that it names the field where
+        the offending value was written: a per-env override or the top level.
+        """
+        for i, entry in enumerate(self.env_entries()):
+            budget, ev = entry.budget or self.budget, entry.eval or self.eval
+            where = f"envs[{i}].eval" if entry.eval else "eval"
+            if entry.budget and not entry.eval:
+                where = f"envs[{i}].budget"
+            if ev.every > budget.steps and where.endswith("eval"):
+                raise SpecError(
+                    f"{ev.every:,} is larger than budget.steps ({budget.steps:,}) on {entry.id}; "
+                    "eval.every must be at most budget.steps",
+                    self.source or "<suite>",
+                    f"{where}.every",
+                )
+            if ev.every > budget.steps:
+                raise SpecError(
+                    f"{budget.steps:,} is smaller than eval.every ({ev.every:,}) on {entry.id}; "
+                    "budget.steps must be at least eval.every",
+                    self.source or "<suite>",
+                    f"{where}.steps",
+                )
+            points = budget.steps // ev.every + 2
+            if points > limits.MAX_EVALUATIONS:
+                raise SpecError(
+                    f"budget.steps / eval.every = {budget.steps:,} / {ev.every:,} gives "
+                    f"{points:,} evaluations per trial on {entry.id}; the limit is "
+                    f"{limits.MAX_EVALUATIONS:,} (raise eval.every)",
+                    self.source or "<suite>",
+                    f"{where}.every" if where.endswith("eval") else f"{where}.steps",
+                )
         return self
 
     def agent_label(self, index: int) -> str:
@@ -164,7 +315,14 @@ class Suite(_Model):
             return entry.name
         return entry.card if isinstance(entry.card, str) else str(entry.card.get("name", "inline"))
 
+    @property
+    def sequential(self) -> SequentialSeeds | None:
+        return self.seeds.sequential if isinstance(self.seeds, SeedPlan) else None
+
     def seed_list(self) -> list[int]:
+        """Every seed the suite may run (a sequential plan: all its stages)."""
+        if isinstance(self.seeds, SeedPlan):
+            return list(range(self.seeds.sequential.max))
         return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
 
     def env_entries(self) -> list[EnvEntry]:
@@ -172,8 +330,19 @@ class Suite(_Model):
 
     def card_dirs(self) -> tuple[str, ...]:
         """Extra card folders, relative to the suite file's folder."""
-        base = Path(self.source).parent if self.source else Path.cwd()
-        return tuple(str((base / d).resolve()) for d in self.cards)
+        return self.card_dirs_of(self.cards, self.source)
+
+    @staticmethod
+    def card_dirs_of(cards: Any, source: str | None) -> tuple[str, ...]:
+        """``cards:`` entries resolved against the folder of the suite file ``source``."""
+        if not isinstance(cards, list) or not all(isinstance(d, str) for d in cards):
+            return ()
+        base = Path(source).parent if source and not source.startswith("<") else Path.cwd()
+        return tuple(str((base / d).resolve()) for d in cards)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def suites_dir() -> Path:
@@ -210,24 +379,35 @@ def parse_suite(data: Any, source: str = "<suite>") -> Suite:
     try:
         return Suite.model_validate({**data, "source": source})
     except ValidationError as err:
-        raise _suite_error(err, source) from None
+        error = translate(err, Suite, source)
+    raise _card_hint(data, error) or error
 
 
-def _suite_error(err: ValidationError, source: str) -> SpecError:
-    errors = err.errors()
-    # for ``str | EnvEntry`` pydantic reports both members; a mapping was meant as EnvEntry
-    first = next((e for e in errors if e["type"] != "string_type"), errors[0])
-    loc = list(first["loc"])
-    # pydantic reports union members (str | EnvEntry) and plan tags in the path: drop them
-    loc = [p for p in loc if p not in ("str", "EnvEntry", "one-at-a-time", "grid", "random")]
-    loc = [p for p in loc if not (isinstance(p, str) and p.startswith(("list[", "int", "dict[")))]
-    if first["type"] == "union_tag_invalid":
-        return SpecError(
-            f"unknown plan {first['input'].get('plan')!r}; plans are one-at-a-time, grid, random",
-            source,
-            ".".join(str(p) for p in loc),
-        )
-    return error_from_detail({**first, "loc": tuple(loc)}, source)
+def _card_hint(data: dict[str, Any], error: SpecError) -> SpecError | None:
+    """For ``agents[i]`` with ``name: ars`` but no ``card:``, say which key was meant."""
+    path = error.path or ""
+    if not (path.startswith("agents[") and path.endswith("].card")):
+        return None
+    if error.detail != "required key is missing":
+        return None
+    index = int(path[len("agents[") : -len("].card")])
+    entry = data["agents"][index]
+    name = entry.get("name") if isinstance(entry, dict) else None
+    if not isinstance(name, str):
+        return None
+    try:
+        dirs = Suite.card_dirs_of(data.get("cards"), error.source)
+        known = catalog(dirs).agents
+    except InputError:
+        known = catalog().agents
+    if name not in known:
+        return None
+    return SpecError(
+        f"required key is missing; did you mean `card: {name}`? (`name:` only labels "
+        "an agent; `card:` picks its card)",
+        error.source,
+        path,
+    )
 
 
 def load_suite(name_or_path: str) -> Suite:

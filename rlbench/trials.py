@@ -16,13 +16,24 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rlbench.cards import AgentCard, Catalog, EnvCard, catalog, parse_agent_card
+from rlbench.cards import (
+    AgentCard,
+    Catalog,
+    EnvCard,
+    catalog,
+    check_card_dir,
+    parse_agent_card,
+)
 from rlbench.errors import InputError, SpecError, UnknownNameError
+from rlbench.evalgrid import EvalGrid, eval_grid
+from rlbench.hparam_values import flatten_hparams
 from rlbench.spec import Grid, OneAtATime, RandomPlan, Suite
+from rlbench.suite_limits import check_entry, check_grid_lists, check_size
 
 PROTOCOL_VERSION = 1
 """Bump when a change of the runner changes records: old trial ids then rerun."""
@@ -40,14 +51,6 @@ def short_hash(value: Any, length: int = 12) -> str:
 def config_id(card_name: str, hparams: Mapping[str, Any]) -> str:
     """Stable id of a config: a hash of the card name and the sorted assignment."""
     return short_hash({"card": card_name, "hparams": dict(hparams)}, 10)
-
-
-def eval_grid(budget_steps: int, every: int) -> tuple[int, ...]:
-    """Evaluation steps: 0, every, 2·every, ... and the budget itself."""
-    grid = list(range(0, budget_steps + 1, every))
-    if grid[-1] != budget_steps:
-        grid.append(budget_steps)
-    return tuple(grid)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class Trial:
     batch_seeds: int = 1
 
     @property
-    def eval_steps(self) -> tuple[int, ...]:
+    def eval_steps(self) -> EvalGrid:
         return eval_grid(self.budget_steps, self.eval_every)
 
 
@@ -121,7 +124,7 @@ def _coerce_all(
     card: AgentCard, values: Mapping[str, Any], where: str, source: str
 ) -> dict[str, Any]:
     out = {}
-    for name, value in values.items():
+    for name, value in flatten_hparams(values, card.hparams, where, source).items():
         if name not in card.hparams:
             raise UnknownNameError(
                 f"hyperparameter of agent {card.name!r}",
@@ -142,7 +145,12 @@ def _variants(
         out.append(({}, {"kind": "base"}))
     if plan is None:
         return out
-    names = list(plan.values) if isinstance(plan, Grid) else (plan.params or [])
+    grid = (
+        flatten_hparams(plan.values, card.hparams, f"{where}.perturb.values", source)
+        if isinstance(plan, Grid)
+        else {}
+    )
+    names = list(grid) if isinstance(plan, Grid) else (plan.params or [])
     for i, name in enumerate(names):
         if name not in card.hparams:
             key = "values" if isinstance(plan, Grid) else f"params[{i}]"
@@ -152,6 +160,7 @@ def _variants(
                 card.hparams,
                 where=f"{source}: {where}.perturb.{key}",
             )
+    check_grid_lists(grid, f"{where}.perturb", source)
     if isinstance(plan, OneAtATime):
         for i, name in enumerate(plan.params):
             spec = card.hparams[name]
@@ -170,8 +179,8 @@ def _variants(
                     ({name: scaled}, {"kind": "one-at-a-time", "param": name, "factor": factor})
                 )
     elif isinstance(plan, Grid):
-        keys = list(plan.values)
-        for combo in itertools.product(*(plan.values[k] for k in keys)):
+        keys = list(grid)
+        for combo in itertools.product(*(grid[k] for k in keys)):
             values = dict(zip(keys, combo, strict=True))
             out.append((values, {"kind": "grid", **values}))
     elif isinstance(plan, RandomPlan):
@@ -213,6 +222,21 @@ def _env_default(spec_field: str, env: EnvCard, card: AgentCard, name: str) -> A
     return getattr(env, spec_field)
 
 
+def suite_catalog(suite: Suite, extra_dirs: tuple[str, ...] = ()) -> Catalog:
+    """The catalog of a suite: shipped cards, the suite's ``cards:`` and ``extra_dirs``
+    (``--cards``), each folder checked first so that the message names where it was given.
+
+    Raises:
+        InputError: a card folder that does not exist or is a file.
+    """
+    source = suite.source or "<suite>"
+    for i, folder in enumerate(suite.card_dirs()):
+        check_card_dir(Path(folder), f"{source}: cards[{i}]:")
+    for folder in extra_dirs:
+        check_card_dir(Path(folder), "--cards")
+    return catalog(suite.card_dirs() + tuple(str(Path(d).resolve()) for d in extra_dirs))
+
+
 def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
     """Expand a suite into its trials.
 
@@ -223,13 +247,14 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
     Raises:
         InputError: unknown names, invalid base hyperparameters, bad plans.
     """
-    cat = cards or catalog(suite.card_dirs())
+    cat = cards or suite_catalog(suite)
     source = suite.source or "<suite>"
+    check_size(suite, source)
     seeds = suite.seed_list()
     trials: list[Trial] = []
     configs: list[Config] = []
     dropped: list[dict[str, Any]] = []
-    python_path = _python_path(suite)
+    python_path = _python_path(suite, cat)
     envs = []
     for i, entry in enumerate(suite.env_entries()):
         env = cat.env(entry.id, where=f"{source}: envs[{i}]")
@@ -248,6 +273,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
         else:
             card = cat.agent(agent_entry.card, where=f"{source}: {where}.card")
         label = suite.agent_label(a)
+        check_entry(card, python_path, source, f"{where}.card")
         overrides = _coerce_all(card, agent_entry.hparams, f"{where}.hparams", source)
         validator = _load_validator(card)
         for entry, env in envs:
@@ -310,13 +336,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                 seen.add(cid)
                 configs.append(Config(label, card.name, env.name, cid, hp, perturbation))
                 budget = entry.budget or suite.budget
-                ev = entry.eval or suite.eval
-                if ev.every > budget.steps:
-                    raise SpecError(
-                        f"eval.every ({ev.every}) is larger than budget.steps ({budget.steps})",
-                        source,
-                        "eval.every",
-                    )
+                ev = entry.eval or suite.eval  # checked against the budget by the Suite
                 horizon = entry.horizon or env.horizon
                 threshold = env.threshold(entry.threshold)
                 for seed in seeds:
@@ -335,7 +355,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                     }
                     trials.append(
                         Trial(
-                            trial_id=short_hash(identity, 16),
+                            trial_id=_trial_hash(identity, source, where),
                             agent=label,
                             card=card.name,
                             entry=card.entry,
@@ -367,12 +387,24 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
     return Plan(suite=suite, trials=trials, configs=configs, dropped=dropped)
 
 
-def _python_path(suite: Suite) -> tuple[str, ...]:
-    """Folders from which a user's agent module can be imported in workers."""
-    from pathlib import Path
-
+def _python_path(suite: Suite, cards: Catalog) -> tuple[str, ...]:
+    """Folders from which a user's agent module can be imported in workers: the
+    current folder, the suite's folder, its ``cards:`` and the catalog's folders
+    (``--cards DIR``)."""
     paths = [str(Path.cwd())]
     if suite.source and not suite.source.startswith("<"):
         paths.append(str(Path(suite.source).resolve().parent))
-    paths += list(suite.card_dirs())
+    paths += list(suite.card_dirs()) + [str(d) for d in cards.extra_dirs]
     return tuple(dict.fromkeys(paths))
+
+
+def _trial_hash(identity: dict[str, Any], source: str, where: str) -> str:
+    try:
+        return short_hash(identity, 16)
+    except (TypeError, ValueError):  # not JSON: a date, a non-finite number, ...
+        raise SpecError(
+            "a value of this agent or its env card is not plain data (numbers, text, "
+            "true/false, lists, mappings with text keys)",
+            source,
+            where,
+        ) from None

@@ -13,7 +13,7 @@ from rlbench.trials import config_id, eval_grid, expand
 
 CARD = {
     "name": "toy",
-    "entry": "faulty_agents:slow",
+    "entry": "rlbench.algos.random:train",
     "hparams": {
         "width": {
             "type": "int",

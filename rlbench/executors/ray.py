@@ -92,6 +92,7 @@ class RayExecutor:
     ) -> None:
         ray = self.ray
         started_here = self._init()
+        running: dict[Any, tuple[Unit, float]] = {}
         try:
             task = ray.remote(_run_trial_task).options(
                 num_cpus=self.cpus_per_trial, max_retries=self.max_retries, retry_exceptions=False
@@ -101,7 +102,6 @@ class RayExecutor:
             # then a running one (timeouts) and the driver holds few refs
             capacity = max(1, int(cpus // self.cpus_per_trial))
             queue = deque(trials)
-            running: dict[Any, tuple[Unit, float]] = {}
             while queue or running:
                 while queue and len(running) < capacity:
                     unit = queue.popleft()
@@ -123,6 +123,10 @@ class RayExecutor:
                             for trial in trials_of(unit):
                                 on_result(timeout_record(trial, self.trial_timeout))
         finally:
+            # on a stop (Ctrl-C, SIGTERM) the trials in flight end with the run,
+            # also on a cluster that outlives it
+            for ref in running:
+                ray.cancel(ref, force=True)
             if started_here:
                 ray.shutdown()
 

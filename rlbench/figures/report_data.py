@@ -3,8 +3,10 @@
 `ReportData` prepares each figure's inputs from ``rlbench.load(path)`` through
 `rlbench.figures.data` (and so `rlbench.stats`), lazily, one cached property per
 input; `ReportData.figure` draws one kind. `rlbench.report.build_report` writes
-them all. The main figures use each agent's base config and done trials only;
-what was left out is counted in the captions and tables.
+them all. The main figures use each agent's base config; curves show done
+trials only, while aggregates, tests and seed splits score a failed trial as its
+env's lowest observed score (`rlbench.stats.failed`); what was left out or
+scored so is counted in the captions and tables.
 """
 
 from __future__ import annotations
@@ -146,7 +148,10 @@ class ReportData:
             where = ", ".join(f"{a}/{e}: {n}" for (a, e), n in
                               not_done.groupby(["agent", "env"]).size().items())  # fmt: skip
             noun = "trial" if len(not_done) == 1 else "trials"
-            parts.append(f"{len(not_done)} {noun} not done and not shown ({where})")
+            parts.append(
+                f"{len(not_done)} {noun} failed ({where}): scored as the env's lowest observed "
+                "score in aggregates and tests, not shown in curves"
+            )
         else:
             parts.append("no failed trials")
         return "; ".join(parts) + "."
