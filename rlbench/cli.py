@@ -95,6 +95,14 @@ def run(
             "adding seeds, configs, agents or envs never needs it."
         ),
     ] = False,
+    batch_seeds: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Seeds of one config trained together in one worker, for cards that "
+            "batch seeds (td3-batched, ddpg-batched) [default: the card's batch_seeds].",
+        ),
+    ] = None,
 ) -> None:
     """Run a suite (resumable: done trials are skipped).
 
@@ -122,6 +130,7 @@ def run(
         trial_timeout=trial_timeout, address=address, max_retries=max_retries,
         cpus_per_trial=cpus_per_trial, progress=progress, plan=plan,
         allow_changed_suite=allow_changed_suite,
+        batch_seeds=batch_seeds,
     )  # fmt: skip
     con = _console(stderr=True)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items()))

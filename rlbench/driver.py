@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from rlbench.batching import group
 from rlbench.errors import InputError
 from rlbench.folder import check_target, open_for_run, record_run
 from rlbench.signals import deferred, exit_code, mark_reported, stop_on_signals
@@ -91,6 +92,7 @@ def run_suite(
     plan: Plan | None = None,
     allow_changed_suite: bool = False,
     _stage: bool = False,
+    batch_seeds: int | None = None,
 ) -> RunSummary:
     """Run a suite into a results folder, resuming what is already there.
 
@@ -108,6 +110,8 @@ def run_suite(
         allow_changed_suite: accept a suite that changes the folder's study (budget,
             evaluation, an agent's hyperparameters, ...): the records of the changed
             settings move into ``superseded/`` and the folder follows the new suite.
+        batch_seeds: seeds per worker for cards with a ``batch_entry``
+            (``rlbench.batching``); None: each card's ``batch_seeds``.
 
     Returns:
         A RunSummary; ``exit_code`` is 0 when every trial of the suite is done.
@@ -129,7 +133,7 @@ def run_suite(
             run_suite, suite, root, workers=workers, executor=executor,
             retry_failed=retry_failed, trial_timeout=trial_timeout, address=address,
             max_retries=max_retries, cpus_per_trial=cpus_per_trial, progress=progress,
-            allow_changed_suite=allow_changed_suite, _stage=True,
+            allow_changed_suite=allow_changed_suite, _stage=True, batch_seeds=batch_seeds,
         )  # fmt: skip
         return run_sequential(plan, root, lambda sub: stage(plan=sub))
     executor_obj = make_executor(
@@ -174,7 +178,8 @@ def run_suite(
 
             with bar:
                 if todo:
-                    executor_obj.run(todo, on_result, on_start=bar.started)
+                    units = group(todo, batch_seeds)  # seed batches; records stay per trial
+                    executor_obj.run(units, on_result, on_start=bar.started)
         except KeyboardInterrupt as exc:
             summary.interrupted = True
             summary.signal = exit_code(exc) - 128

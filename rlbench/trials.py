@@ -78,6 +78,8 @@ class Trial:
     metrics: tuple[tuple[str, str], ...] = ()
     phase: str | None = None
     """``tune`` or ``test`` for the trials of ``rlbench tune`` (not part of the id)."""
+    batch_entry: str | None = None  # not part of the trial id: a batch never changes a record
+    batch_seeds: int = 1
 
     @property
     def eval_steps(self) -> EvalGrid:
@@ -378,6 +380,8 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                             device=suite.device,
                             python_path=python_path,
                             metrics=tuple(sorted(env.metrics.items())),
+                            batch_entry=card.batch_entry,
+                            batch_seeds=card.batch_seeds,
                         )
                     )
     ids = [t.trial_id for t in trials]
