@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def identical_groups(figure: Figure) -> list[tuple[str, ...]]:
     return list(seen)
 
 
-def separate_identical(figure: Figure, linestyles: Mapping[str, object]) -> dict[str, object]:
+def separate_identical(figure: Figure, linestyles: Mapping[str, Any]) -> dict[str, Any]:
     """Redraws identical series with complementary dashes over the first one.
 
     In a group of n identical series the first keeps its style and the i-th
@@ -97,7 +98,7 @@ def separate_identical(figure: Figure, linestyles: Mapping[str, object]) -> dict
     for axis in figure.axes:
         for name, line in _tagged(axis):
             if styles.get(name) != linestyles.get(name):
-                line.set_linestyle(styles[name])  # type: ignore[arg-type]
+                line.set_linestyle(styles[name])
                 line.set_zorder(line.get_zorder() + 0.1)
     return styles
 
@@ -161,7 +162,7 @@ def series_table(figure: Figure) -> pd.DataFrame:
     Returns:
         Columns ``panel, series, x, y`` (the axes' labels say what x and y are).
     """
-    rows = []
+    rows: list[dict[str, object]] = []
     for axis in figure.axes:
         for name, line in _tagged(axis):
             x, y = _points(line)

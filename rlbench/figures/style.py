@@ -117,12 +117,12 @@ def legend_below(
     figure: Figure,
     agents: Sequence[str],
     colors: Mapping[str, str],
-    linestyles: Mapping[str, str] | None = None,
+    linestyles: Mapping[str, Any] | None = None,
     extra: Sequence[tuple[Artist, str]] = (),
 ) -> None:
     """One legend for the whole figure, below the axes, a line per agent."""
     handles: list[Any] = [
-        Line2D([], [], color=colors[a], linestyle=(linestyles or {}).get(a, "-"), linewidth=1.5)  # type: ignore[arg-type]
+        Line2D([], [], color=colors[a], linestyle=(linestyles or {}).get(a, "-"), linewidth=1.5)
         for a in agents
     ]
     labels = list(agents)
