@@ -29,6 +29,7 @@ from rlbench.figures.report_data import (  # noqa: F401  # re-exported: the repo
 from rlbench.figures.report_writer import ReportWriter
 from rlbench.figures.tables import (
     aggregates_table,
+    aggregates_view,
     improvement_table,
     per_env_table,
     power_table,
@@ -121,8 +122,9 @@ def seeds_section(report: ReportData, writer: ReportWriter) -> str:
 def aggregates_section(report: ReportData, writer: ReportWriter) -> str:
     body = _kind(report, writer, "aggregates", "aggregate metrics", table_follows=True)
     if report.aggregates:
-        body += writer.table(aggregates_table(report.aggregates), "aggregates",
-                             report.caption("aggregates"))  # fmt: skip
+        frame = aggregates_table(report.aggregates)
+        body += writer.table(frame, "aggregates", report.caption("aggregates"),
+                             view=aggregates_view(frame))  # fmt: skip
     return body + _kind(report, writer, "profiles", "performance profiles")
 
 

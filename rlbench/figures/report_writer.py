@@ -63,8 +63,9 @@ class ReportWriter:
             view: show this instead (e.g. the table transposed).
         """
         frame.to_csv(self.out_dir / f"{name}.csv", index=False)
-        if view is None:
-            view = reader_view(frame) if compact else frame
+        if view is not None:  # its own layout: no count of columns left out
+            return page.table(view, caption, f"{name}.csv")
+        view = reader_view(frame) if compact else frame
         return page.table(view, caption, f"{name}.csv", len(frame.columns))
 
     def remove_images(self, stem: str) -> None:

@@ -165,3 +165,22 @@ def reader_view(frame: pd.DataFrame) -> pd.DataFrame:
         elif values.nunique(dropna=False) <= 1:
             constant.append(column)
     return view.drop(columns=constant)
+
+
+def aggregates_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """`aggregates_table` as the terminal prints it: a row per agent, a column per statistic.
+
+    Args:
+        frame: from `aggregates_table`.
+
+    Returns:
+        Columns ``agent`` (and ``panel`` when there are several), then one
+        ``estimate [lower, upper]`` column per statistic, in the table's order.
+    """
+    view = reader_view(frame)
+    keys = ["panel", "agent"] if view["panel"].nunique() > 1 else ["agent"]
+    rows: dict[tuple, dict[str, object]] = {}
+    for record in view.to_dict("records"):
+        row = rows.setdefault(tuple(record[k] for k in keys), {k: record[k] for k in keys})
+        row[str(record["statistic"])] = record["estimate [CI]"]
+    return pd.DataFrame(list(rows.values()), dtype=object)

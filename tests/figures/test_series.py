@@ -9,7 +9,7 @@ import pytest
 from rlbench.figures.series import figure_facts, separate_identical, series_table, tag
 from rlbench.figures.significance import plot_seed_split
 from rlbench.figures.style import ticks_at_data
-from rlbench.figures.tables import reader_view
+from rlbench.figures.tables import aggregates_view, reader_view
 from rlbench.stats import SeedSplitResult
 
 
@@ -120,3 +120,19 @@ def test_reader_view_names_the_merged_column(column):
     frame = pd.DataFrame({column: [0.5], "ci_lower": [0.25], "ci_upper": [0.75]})
     (title,) = reader_view(frame).columns
     assert title.endswith("[CI]") and reader_view(frame).iloc[0, 0] == "0.5 [0.25, 0.75]"
+
+
+def test_aggregates_view_is_a_row_per_agent_and_a_column_per_statistic():
+    frame = pd.DataFrame({
+        "panel": ["all"] * 4, "agent": ["b", "b", "a", "a"],
+        "statistic": ["iqm", "mean", "iqm", "mean"], "estimate": [1.0, 2.0, 3.0, 4.0],
+        "ci_lower": [0.5, 1.5, 2.5, 3.5], "ci_upper": [1.5, 2.5, 3.5, 4.5],
+        "method": ["percentile"] * 4,
+    })  # fmt: skip
+    view = aggregates_view(frame)
+    assert view.to_dict("records") == [
+        {"agent": "b", "iqm": "1 [0.5, 1.5]", "mean": "2 [1.5, 2.5]"},
+        {"agent": "a", "iqm": "3 [2.5, 3.5]", "mean": "4 [3.5, 4.5]"},
+    ]
+    two_panels = aggregates_view(frame.assign(panel=["E1", "E2", "E1", "E2"]))
+    assert list(two_panels.columns) == ["panel", "agent", "iqm", "mean"] and len(two_panels) == 4
