@@ -243,9 +243,10 @@ class ReportData:
             return plot_seed_split(self.splits, self.colors)
         if self.comparison is None:
             raise InputError("; ".join(self.notes) or "no comparison of agents")
+        if len(self.comparison.agents) < 2:
+            what = "the probability of improvement" if kind == "improvement" else "power"
+            raise InputError(f"{what} needs at least 2 agents to compare")
         if kind == "improvement":
-            if len(self.comparison.agents) < 2:
-                raise InputError("the probability of improvement needs at least 2 agents")
             return plot_improvement(self.comparison)
         return plot_power(self.power, self.colors)
 

@@ -151,7 +151,7 @@ def plot_power(
     """
     envs = [env for env, per_env in curves.items() if per_env]  # no gap to detect: no panel
     if not envs:
-        raise InputError("no power curves: no agent differs in mean from the best on any env")
+        raise InputError("no power curves: on every env the agents tie in mean with the best")
     agents = sorted({c.agent for per_env in curves.values() for c in per_env})
     colors = resolve_colors(agents, colors)
     styles = agent_linestyles(colors)

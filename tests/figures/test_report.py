@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 import rlbench
 from rlbench.commands.report import plot_command, report_command
 from rlbench.errors import InputError
+from rlbench.figures import plot_power
 from rlbench.report import KINDS, Options, ReportData, build_report
 from tests.figures.synthetic import write_results
 
@@ -249,3 +250,17 @@ def test_twins_are_drawn_apart_and_tables_show_estimates_with_ci(plain_report):
     assert re.search(r"\d+ of \d+ columns shown; all: <a href=\"per_env.csv\">CSV</a>", page)
     full = pd.read_csv(plain_report.parent / "per_env.csv")
     assert {"mean", "ci_lower", "ci_upper", "method", "resamples"} <= set(full.columns)
+
+
+def test_one_agent_has_no_comparison_figures_and_says_why(tmp_path):
+    results = write_results(tmp_path / "results", agents=("solo",), envs=("Pendulum-v1",),
+                            seeds=4, failed=0, perturbed=False)  # fmt: skip
+    report = ReportData(rlbench.load(results), Options(reps=50))
+    for kind, what in (("power", "power"), ("improvement", "the probability of improvement")):
+        with pytest.raises(InputError, match=f"^{what} needs at least 2 agents to compare$"):
+            report.figure(kind)
+    with pytest.raises(InputError, match=r"^no power curves: on every env the agents tie"):
+        plot_power({"Pendulum-v1": []})
+    page = build_report(results, tmp_path / "report", Options(reps=50)).read_text()
+    assert 'data-stem="power">Statistical power not drawn: power needs at least 2 agents' in page
+    assert not (tmp_path / "report" / "power.png").exists()
