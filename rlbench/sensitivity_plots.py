@@ -137,8 +137,11 @@ def plot_success_rates(result, env: str | None = None) -> Figure:
         ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
         ax.set_ylim(0, 1.12)  # room for the counts above the whiskers
         ax.set_ylabel("fraction of seeds reaching threshold")
+        thresholds = sorted({s.threshold for s in items if s.env == panel_env})
         ax.set_title(
-            f"{panel_env}: success rates (Clopper-Pearson {result.confidence:.0%})", fontsize=9
+            f"{panel_env}: seeds reaching {' / '.join(f'{t:g}' for t in thresholds)} "
+            f"(Clopper-Pearson {result.confidence:.0%})",
+            fontsize=9,
         )
     fig.tight_layout()
     return fig
