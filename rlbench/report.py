@@ -132,6 +132,7 @@ def aggregates_section(report: ReportData, writer: ReportWriter) -> str:
 def comparisons_section(report: ReportData, writer: ReportWriter) -> str:
     comparison = report.comparison
     if comparison is None or not comparison.pairs:
+        writer.remove_images("improvement")  # of an earlier report: stale now
         return ""
     body = _kind(report, writer, "improvement", "probability of improvement", True)
     body += writer.table(improvement_table(comparison), "improvement",

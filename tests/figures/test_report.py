@@ -264,3 +264,16 @@ def test_one_agent_has_no_comparison_figures_and_says_why(tmp_path):
     page = build_report(results, tmp_path / "report", Options(reps=50)).read_text()
     assert 'data-stem="power">Statistical power not drawn: power needs at least 2 agents' in page
     assert not (tmp_path / "report" / "power.png").exists()
+
+
+def test_plot_command_refuses_a_figure_of_dots(plain_report, tmp_path):
+    results = plain_report.parent.parent / "results"
+    out = tmp_path / "split.png"
+    result = CliRunner().invoke(_cli(), ["plot", str(results), "--kind", "seed-split",
+                                         "--out", str(out), "--reps", "50"])  # fmt: skip
+    assert isinstance(result.exception, InputError) and not out.exists()
+    assert str(result.exception) == (
+        "--kind seed-split: every curve in Pendulum-v1 has a single x value (seeds per group, "
+        "k = 2), a dot rather than a curve; nothing written (`rlbench report` shows these "
+        "numbers as a table)"
+    )
