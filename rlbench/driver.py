@@ -206,25 +206,29 @@ def _short(text: str, width: int = 160) -> str:
 
 
 class _Progress:
-    """Rich progress bar: trials done/failed/running, env steps/s, ETA."""
+    """Rich progress bar: trials done/failed/running, env steps/s, ETA.
+
+    At start it says what the run costs on this machine (`rlbench.eta`): the
+    planned env steps and the env's measured steps/s, before any trial ends.
+    """
 
     def __init__(self, todo: list[Trial], enabled: bool):
+        from rlbench.eta import planned_env_steps
+
         self.enabled = enabled
-        self.total_steps = sum(t.budget_steps for t in todo)
+        self.planned = {t.trial_id: sum(planned_env_steps(t)) for t in todo}
+        self.total_steps = sum(self.planned.values())  # training + evaluation env steps
         self.n = len(todo)
         self.done = self.failed = self.running = 0
-        self.steps = 0
+        self.steps = 0  # env steps of the finished trials
         self.t0 = time.monotonic()
+        self.todo = todo
+        self.rate: float | None = None  # one process' env steps/s, measured at start
         if enabled:
             from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+            self._console = Console(stderr=True)
             self._progress = Progress(
                 TextColumn("[bold]trials"),
                 BarColumn(),
@@ -235,17 +239,22 @@ class _Progress:
                 ),
                 TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
+                TextColumn("ETA {task.fields[eta]}"),
+                console=self._console,
                 transient=False,
             )
             self._task = self._progress.add_task(
-                "run", total=self.n, done=0, failed=0, running=0, rate=""
+                "run", total=self.n, done=0, failed=0, running=0, rate="", eta="-"
             )
 
     def __enter__(self) -> _Progress:
         if self.enabled:
+            from rlbench.eta import measure_rates, start_line, weighted_rate
+
+            rates = measure_rates(self.todo)
+            self.rate = weighted_rate(self.todo, rates)
+            self._console.print(start_line(self.todo, rates), markup=False, highlight=False)
+            self.t0 = time.monotonic()
             self._progress.__enter__()
         return self
 
@@ -261,17 +270,21 @@ class _Progress:
         self.running = max(0, self.running - 1)
         if record["status"] == "done":
             self.done += 1
-            self.steps += record["budget_steps"]
         else:
             self.failed += 1
+        self.steps += self.planned.get(record["trial_id"], record["budget_steps"])
         self._update(advance=1)
 
     def _update(self, advance: int = 0) -> None:
         if not self.enabled:
             return
+        from rlbench.eta import duration_text, eta_seconds
+
         elapsed = max(time.monotonic() - self.t0, 1e-9)
         rate = f"{self.steps / elapsed:,.0f} steps/s" if self.steps else ""
+        left = eta_seconds(self.total_steps - self.steps, self.steps, elapsed, self.running,
+                           self.rate)  # fmt: skip
         self._progress.update(
             self._task, advance=advance, done=self.done, failed=self.failed,
-            running=self.running, rate=rate,
+            running=self.running, rate=rate, eta=duration_text(left) if left is not None else "-",
         )  # fmt: skip

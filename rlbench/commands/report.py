@@ -76,6 +76,7 @@ def plot_command(
     """Draw one figure of a results folder, in any format matplotlib writes."""
     import matplotlib
 
+    from rlbench.figures.series import figure_facts
     from rlbench.figures.style import save_figure
     from rlbench.folder import ensure_dir
     from rlbench.report import ReportData
@@ -93,6 +94,17 @@ def plot_command(
             f"use one of {', '.join(sorted(supported))}"
         )
     figure = ReportData(load(path), options, env).figure(kind.value)
+    facts = figure_facts(figure)
+    if facts.degenerate:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+        panel, xlabel, value = facts.single_x or ("", "x", float("nan"))
+        raise InputError(
+            f"--kind {kind.value}: every curve in {panel or 'a panel'} has a single x value "
+            f"({xlabel} = {value:g}), a dot rather than a curve; nothing written "
+            "(`rlbench report` shows these numbers as a table)"
+        )
     ensure_dir(out.parent, "figure's folder")
     save_figure(figure, out.with_suffix(""), (out.suffix.lstrip("."),))
     typer.echo(f"wrote {out}", err=True)

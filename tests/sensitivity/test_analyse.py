@@ -111,6 +111,10 @@ def test_one_at_a_time_agents_curves_success_and_ranking():
         plot_sensitivity_ranking(result),
     ):
         assert isinstance(figure, Figure)
+    # every bar carries its count, so a rate of zero (no bar) still reads: "0/8"
+    labels = [text.get_text() for text in plot_success_rates(result, env="E").axes[0].texts]
+    counts = [f"{c.rate.successes}/{c.rate.trials}" for s in result.success for c in s.configs]
+    assert labels == counts and "0/8" in labels
 
 
 def test_ranking_separates_movement_from_drop():
@@ -136,6 +140,11 @@ def test_single_config_says_what_it_cannot_compute():
     result = analyse(frame(rows), reps=100, references=REFERENCES)
     assert not result.curves and not result.tunability and result.ranking is None
     assert any("single config" in note for note in result.notes)
+    # nothing to draw: a reason to write as text, never a picture of that sentence
+    with pytest.raises(InputError, match=r"^no sensitivity curves \(no perturbed"):
+        plot_sensitivity_curves(result)
+    with pytest.raises(InputError, match=r"^no cross-agent ranking \(needs 2\+ agents"):
+        plot_sensitivity_ranking(result)
 
 
 def test_random_plan_importance_is_binned():
