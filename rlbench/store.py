@@ -185,14 +185,18 @@ def perturbation_label(perturbation: dict[str, Any]) -> str:
 
 
 def load(path: Path | str) -> Results:
-    """Load a results folder into pandas.
+    """Load a results folder, or a runs table (CSV/parquet, see `rlbench.tables`), into pandas.
 
     Raises:
-        InputError: the folder does not exist or holds no records.
+        InputError: the folder does not exist or holds no records; a bad table.
     """
     import numpy as np
     import pandas as pd
 
+    from rlbench import tables
+
+    if tables.is_table_source(Path(path)):
+        return tables.load_table(Path(path))
     store = Store(path)
     if not store.root.is_dir():
         raise InputError(f"{store.root}: no such results folder")
