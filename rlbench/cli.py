@@ -152,6 +152,10 @@ def _print_plan(plan, root: Path) -> None:
             )
         con.print(per_config)
     con.print(f"total: {len(plan.trials)} trials, {plan.total_steps:,} env steps")
+    from rlbench.cross_env_check import cross_env_support
+
+    for line in cross_env_support(plan):
+        con.print(line)
     if plan.dropped:
         con.print(f"dropped {len(plan.dropped)} infeasible or duplicate configs:")
         for d in plan.dropped:
@@ -293,6 +297,7 @@ def export(
 
 def _register_commands() -> None:
     """Commands defined in rlbench.commands (each imports only typer at the top)."""
+    from rlbench.commands.importing import import_command
     from rlbench.commands.report import plot_command, report_command
     from rlbench.commands.reproduce import reproduce_command
     from rlbench.commands.sensitivity import sensitivity_command
@@ -304,6 +309,7 @@ def _register_commands() -> None:
     app.command("report")(report_command)
     app.command("plot")(plot_command)
     app.command("reproduce")(reproduce_command)
+    app.command("import")(import_command)
 
 
 _register_commands()

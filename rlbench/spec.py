@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from rlbench.cards import _Model, error_from_detail, read_yaml
+from rlbench.cards import PerturbSpace, _Model, error_from_detail, read_yaml
 from rlbench.errors import SpecError, UnknownNameError
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -93,7 +93,33 @@ class RandomPlan(_Model):
     include_base: bool = True
 
 
-Perturb = Annotated[OneAtATime | Grid | RandomPlan, Field(discriminator="plan")]
+class AbsolutePlan(_Model):
+    """The same absolute values on every env, so that one config exists across envs
+    (the cross-env analysis): the grid of ``values``, or ``n`` points sampled from
+    ``ranges`` with one seed shared by every env. Unlisted hyperparameters stay at
+    their base (per-env defaults included); no base config is added."""
+
+    plan: Literal["absolute"]
+    values: dict[str, list[Any]] | None = Field(default=None, min_length=1)
+    ranges: dict[str, PerturbSpace] | None = Field(default=None, min_length=1)
+    n: int | None = Field(default=None, gt=0)
+    seed: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> AbsolutePlan:
+        if (self.values is None) == (self.ranges is None):
+            raise ValueError("give either values (a grid) or ranges with n (a random sample)")
+        if self.ranges is not None and self.n is None:
+            raise ValueError("ranges need n, the number of sampled configs")
+        if self.values is not None and self.n is not None:
+            raise ValueError("n goes with ranges; a grid of values has no n")
+        for name, listed in (self.values or {}).items():
+            if not listed:
+                raise ValueError(f"values.{name} is an empty list")
+        return self
+
+
+Perturb = Annotated[OneAtATime | Grid | RandomPlan | AbsolutePlan, Field(discriminator="plan")]
 
 
 class AgentEntry(_Model):
@@ -219,11 +245,13 @@ def _suite_error(err: ValidationError, source: str) -> SpecError:
     first = next((e for e in errors if e["type"] != "string_type"), errors[0])
     loc = list(first["loc"])
     # pydantic reports union members (str | EnvEntry) and plan tags in the path: drop them
-    loc = [p for p in loc if p not in ("str", "EnvEntry", "one-at-a-time", "grid", "random")]
+    loc = [p for p in loc if p not in ("str", "EnvEntry", "one-at-a-time", "grid", "random",
+                                       "absolute")]  # fmt: skip
     loc = [p for p in loc if not (isinstance(p, str) and p.startswith(("list[", "int", "dict[")))]
     if first["type"] == "union_tag_invalid":
         return SpecError(
-            f"unknown plan {first['input'].get('plan')!r}; plans are one-at-a-time, grid, random",
+            f"unknown plan {first['input'].get('plan')!r}; plans are one-at-a-time, grid, "
+            "random, absolute",
             source,
             ".".join(str(p) for p in loc),
         )

@@ -87,6 +87,13 @@ def _hp_key(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def table_config_id(hparams: dict[str, Any]) -> str:
+    """The config id of a table row: a hash of its (non-missing) hyperparameter values."""
+    from rlbench.trials import short_hash
+
+    return short_hash({"hparams": _hp_key(hparams)}, 10)
+
+
 def table_trials(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, bool]:
     """A runs table as a trials table; and whether it had a ``seed`` column.
 
@@ -124,9 +131,7 @@ def table_trials(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, bool]:
     hp_columns = sorted(c for c in frame.columns if str(c).startswith("hp."))
     if "config_id" not in frame.columns:
         hp_rows = frame[hp_columns].to_dict("records") if hp_columns else [{}] * len(frame)
-        frame["config_id"] = [
-            short_hash({"hparams": _hp_key({k[3:]: v for k, v in r.items()})}, 10) for r in hp_rows
-        ]
+        frame["config_id"] = [table_config_id({k[3:]: v for k, v in r.items()}) for r in hp_rows]
     frame["config_id"] = frame["config_id"].astype(str)
     has_seed = "seed" in frame.columns
     if has_seed:

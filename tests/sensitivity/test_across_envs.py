@@ -22,10 +22,11 @@ def brute_force(trials, metric="final_return", normalize="percentile", target=0.
     if normalize == "percentile":
         p5 = done.groupby("env")[metric].quantile(0.05)
         p95 = done.groupby("env")[metric].quantile(0.95)
-        done["g"] = [(s - p5[e]) / (p95[e] - p5[e]) for s, e in zip(done[metric], done["env"])]
+        pairs = zip(done[metric], done["env"], strict=True)
+        done["g"] = [(s - p5[e]) / (p95[e] - p5[e]) for s, e in pairs]
     elif normalize == "reference":
         done["g"] = [(s - refs[0][e]) / (refs[1][e] - refs[0][e])
-                     for s, e in zip(done[metric], done["env"])]  # fmt: skip
+                     for s, e in zip(done[metric], done["env"], strict=True)]  # fmt: skip
     else:
         done["g"] = done[metric]
     out = {}
