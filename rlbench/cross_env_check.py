@@ -58,6 +58,16 @@ def cross_env_support(plan: Plan) -> list[str]:
             lines.append(f"{prefix} not supported: only one config is shared by every env")
         else:
             dropped = f"; {most - len(shared)} run on some envs only" if len(shared) < most else ""
+            fixed = sorted(
+                {n for hps in by_env.values() for n in hps[0] if n not in names}
+                - {n for n in by_env[envs[0]][0] if n not in names
+                   and len({json.dumps(by_env[e][0].get(n), default=str) for e in envs}) == 1}
+            )  # fmt: skip
+            if fixed:
+                dropped += (
+                    f"; {', '.join(fixed)} differ between envs (per-env defaults) and count "
+                    "as part of each env"
+                )
             seeds = len(plan.suite.seed_list())
             ci = "" if seeds > 1 else "; one seed: no intervals"
             lines.append(
