@@ -35,7 +35,7 @@ from rlbench.store import Results
 
 
 def _time(stamp: object) -> str:
-    if not isinstance(stamp, (int, float)):
+    if not isinstance(stamp, (int, float)) or stamp != stamp:  # NaN: a table has no times
         return "-"
     return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M:%S UTC"
@@ -100,6 +100,8 @@ def build_report(
     options = options or Options()
     results = load(path)
     out_dir = Path(out) if out is not None else results.path / "report"
+    if out is None and results.path.is_file():  # a runs table: the report goes beside it
+        out_dir = results.path.with_name(f"{results.path.stem}-report")
     out_dir.mkdir(parents=True, exist_ok=True)
     formats = ("png", *[f for f in formats if f != "png"])
     report = ReportData(results, options)
@@ -165,6 +167,12 @@ def build_report(
         body += write_table(power_table(report.power), "power", report.caption("power"))
     sections.append(("How many seeds", body))
     sections.append(("Sensitivity", _sensitivity_section(report, out_dir, formats)))
+    from rlbench.figures.cross_env import cross_env_section
+
+    cross_env = cross_env_section(report.all_trials, out_dir, formats, write_table,
+                                  options.metric, options.reps, options.seed)  # fmt: skip
+    if cross_env is not None:  # several envs with configs shared across them
+        sections.append(("Cross-env sensitivity", cross_env))
     failed = report.all_trials[report.all_trials["status"] != "done"]
     if len(failed):
         frame = failed[["agent", "env", "perturbation", "seed", "status", "reason", "error"]].copy()

@@ -83,7 +83,8 @@ def plot_command(
     options = _options(metric, reps, seed, confidence)
     if out is None:
         name = kind.value.replace("-", "_") + (f"_{env.replace('/', '_')}" if env else "")
-        out = path / "report" / f"{name}.png"
+        folder = path.with_name(f"{path.stem}-report") if path.is_file() else path / "report"
+        out = folder / f"{name}.png"
     suffix = out.suffix.lstrip(".").lower()
     supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
     if suffix not in supported:
