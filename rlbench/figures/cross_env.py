@@ -52,7 +52,7 @@ def plane_figure(frame: pd.DataFrame, reference: str | None = None) -> Figure:
     if frame.empty:
         raise ValueError("no agent has both a per-env tuned score and a sensitivity")
     agents = list(frame["agent"])
-    reference = reference if reference in agents else agents[0]
+    chosen = reference if reference in agents else str(agents[0])
     colors = agent_colors(agents)
     with paper_style():
         figure, axis = plt.subplots(figsize=(SINGLE_COLUMN_IN, 2.9), layout="constrained")
@@ -62,9 +62,9 @@ def plane_figure(frame: pd.DataFrame, reference: str | None = None) -> Figure:
                 yerr=_error(row, "per_env_tuned"), fmt="o", color=colors[row["agent"]],
                 markersize=4, capsize=2, linewidth=1, label=row["agent"],
             )  # fmt: skip
-        ref = frame[frame["agent"] == reference].iloc[0]
+        ref = frame[frame["agent"] == chosen].iloc[0]
         rx, ry = float(ref["sensitivity"]), float(ref["per_env_tuned"])
-        _reference_lines(axis, frame, rx, ry, reference)
+        _reference_lines(axis, frame, rx, ry, chosen)
         axis.set_xlabel("sensitivity (per-env tuned - cross-env tuned)")
         axis.set_ylabel("per-env tuned score")
         handles, labels = axis.get_legend_handles_labels()
