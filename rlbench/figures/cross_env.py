@@ -52,7 +52,7 @@ def plane_figure(frame: pd.DataFrame, reference: str | None = None) -> Figure:
     if frame.empty:
         raise ValueError("no agent has both a per-env tuned score and a sensitivity")
     agents = list(frame["agent"])
-    chosen = reference if reference in agents else str(agents[0])
+    chosen = str(reference) if reference in agents else str(agents[0])
     colors = agent_colors(agents)
     with paper_style():
         figure, axis = plt.subplots(figsize=(SINGLE_COLUMN_IN, 2.9), layout="constrained")
