@@ -33,7 +33,7 @@ def _plain(value: Any) -> Any:
 def rows_json(frame: Any) -> str:
     """The rows as JSON (NaN as null), with the settings and notes."""
     rows = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
-    settings = {k: v for k, v in frame.attrs.items() if k not in ("notes", "bounds")}
+    settings = {k: v for k, v in frame.attrs.items() if k not in ("notes", "bounds", "draws")}
     return json.dumps(
         {**settings, "bounds": frame.attrs.get("bounds"), "rows": rows,
          "notes": frame.attrs.get("notes", [])},

@@ -163,7 +163,10 @@ def across_envs(
         ``cross_env_config`` (``{hyperparameter: value}``, or ``{"config_id": id}``),
         ``tuned_hparams`` (the swept hyperparameters) and ``effective_hparams``
         (those making up ``effective_dim``). ``frame.attrs``: ``notes``,
-        ``bounds`` (per env, the scores mapped to 0 and 1), the settings.
+        ``bounds`` (per env, the scores mapped to 0 and 1), the settings, and
+        ``draws``: per agent, each statistic's ``(reps,)`` bootstrap values.
+        Agents are resampled independently, so the difference of two agents'
+        draws resamples the difference of their statistics.
 
     Raises:
         InputError: missing or non-numeric columns, bad settings, no done runs,
@@ -186,15 +189,17 @@ def across_envs(
     has_seeds = "seed" in done.columns and bool(done["seed"].notna().all())
     if not has_seeds:
         notes.append("the trials have no seed column: no bootstrap intervals")
-    rows = []
+    rows, draws = [], {}
     for agent, agent_rows in done.groupby("agent", sort=True):
         row, agent_notes = _agent_row(agent_rows, target, reps, rng, confidence, has_seeds)
+        if "_draws" in row:
+            draws[str(agent)] = row.pop("_draws")
         rows.append({"agent": str(agent), **row})
         notes += [f"{agent}: {n}" for n in agent_notes]
     frame = pd.DataFrame(rows)
     frame.attrs.update(
         notes=notes, bounds=bounds, metric=metric, normalize=normalize, target=target,
-        reps=reps, seed=seed_used, confidence=confidence,
+        reps=reps, seed=seed_used, confidence=confidence, draws=draws,
     )  # fmt: skip
     return frame
 
@@ -276,6 +281,14 @@ def _agent_row(
         undefined = int(np.isnan(boot.effective_dim).sum())
         if undefined and shared:
             notes.append(f"effective_dim undefined in {undefined} of {reps} resamples")
+        outside = [n for n in STATISTICS[:3]
+                   if not row[f"{n}_ci_low"] <= row[n] <= row[f"{n}_ci_high"]]  # fmt: skip
+        if outside:
+            notes.append(
+                f"{', '.join(outside)} outside its percentile interval: a maximum over configs "
+                "of few seeds' means is biased upward under resampling (heavy tails, few seeds)"
+            )
+        row["_draws"] = {n: getattr(boot, n) for n in STATISTICS}
     elif has_seeds:
         notes.append("one run per (config, env): no bootstrap intervals")
     row["cross_env_config"] = data["values"][best] if best >= 0 else None

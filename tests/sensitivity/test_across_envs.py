@@ -230,3 +230,19 @@ def test_bad_tables_exit_2(tmp_path, text, message):
         assert out.returncode == 2
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and str(path) in lines[0] and message in lines[0], out.stderr
+
+
+def test_draws_are_the_resamples_behind_the_intervals():
+    first = grid_table(lambda i: (1 + i, 0.2), noise=1.0, rng_seed=1)
+    second = grid_table(lambda i: (2, 0.2), noise=1.0, rng_seed=2, agent="b", scale=1)
+    frame = across_envs(pd.concat([first, second], ignore_index=True), reps=300, seed=0)
+    draws = frame.attrs["draws"]
+    assert set(draws) == {"a", "b"}
+    for _, row in frame.iterrows():
+        values = draws[row["agent"]]["sensitivity"]
+        assert values.shape == (300,)
+        low, high = np.quantile(values, [0.025, 0.975])
+        assert (row["sensitivity_ci_low"], row["sensitivity_ci_high"]) == (low, high)
+    # the shared-optimum agent b is the less sensitive one, and the difference says so
+    difference = draws["a"]["sensitivity"] - draws["b"]["sensitivity"]
+    assert np.quantile(difference, 0.025) > 0
