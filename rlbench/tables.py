@@ -56,7 +56,7 @@ def _read(path: Path) -> pd.DataFrame:
         )
     try:
         if path.suffix.lower() == ".csv":
-            return pd.read_csv(path)
+            return pd.read_csv(path, float_precision="round_trip")  # exact floats
         return pd.read_parquet(path)
     except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -94,19 +94,8 @@ def table_config_id(hparams: dict[str, Any]) -> str:
     return short_hash({"hparams": _hp_key(hparams)}, 10)
 
 
-def table_trials(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, bool]:
-    """A runs table as a trials table; and whether it had a ``seed`` column.
-
-    Raises:
-        InputError: no ``agent``/``env`` column, no metric column, a metric or
-            seed column that is not numeric, an unknown status.
-    """
-    import numpy as np
-
-    from rlbench.store import TRIAL_COLUMNS
-    from rlbench.trials import short_hash
-
-    frame = frame.copy()
+def _checked_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``agent``/``env`` as text and metric columns as floats, or InputError naming the column."""
     for column in ("agent", "env"):
         if column not in frame.columns:
             raise InputError(
@@ -128,6 +117,22 @@ def table_trials(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, bool]:
             "metric."
         ):
             frame[column] = _numeric(frame, column, path)
+    return frame
+
+
+def table_trials(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, bool]:
+    """A runs table as a trials table; and whether it had a ``seed`` column.
+
+    Raises:
+        InputError: no ``agent``/``env`` column, no metric column, a metric or
+            seed column that is not numeric, an unknown status.
+    """
+    import numpy as np
+
+    from rlbench.store import TRIAL_COLUMNS
+    from rlbench.trials import short_hash
+
+    frame = _checked_columns(frame.copy(), path)
     hp_columns = sorted(c for c in frame.columns if str(c).startswith("hp."))
     if "config_id" not in frame.columns:
         hp_rows = frame[hp_columns].to_dict("records") if hp_columns else [{}] * len(frame)
