@@ -275,7 +275,7 @@ class Table_(str, Enum):
 
 @app.command()
 def export(
-    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    path: Annotated[Path, typer.Argument(help="Results folder or runs table (CSV, parquet).")],
     out: Annotated[Path, typer.Option(help="Output file.")],
     format: Annotated[ExportFormat, typer.Option(help="csv or parquet.")] = ExportFormat.csv,
     table: Annotated[
