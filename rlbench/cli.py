@@ -218,6 +218,10 @@ def _print_plan(plan, root: Path, allow_changed_suite: bool = False) -> None:
     con.print(f"total: {len(plan.trials)} trials, {plan.total_steps:,} env steps")
     if aside:
         con.print(f"{len(aside)} record files would be moved into quarantine/ or superseded/")
+    from rlbench.cross_env_check import cross_env_support
+
+    for line in cross_env_support(plan):
+        con.print(line)
     if plan.dropped:
         con.print(f"dropped {len(plan.dropped)} infeasible or duplicate configs:")
         for d in plan.dropped:
@@ -339,7 +343,7 @@ class Table_(str, Enum):
 
 @app.command()
 def export(
-    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    path: Annotated[Path, typer.Argument(help="Results folder or runs table (CSV, parquet).")],
     out: Annotated[Path, typer.Option(help="Output file.")],
     format: Annotated[ExportFormat, typer.Option(help="csv or parquet.")] = ExportFormat.csv,
     table: Annotated[
@@ -364,6 +368,7 @@ def export(
 
 def _register_commands() -> None:
     """Commands defined in rlbench.commands (each imports only typer at the top)."""
+    from rlbench.commands.importing import import_command
     from rlbench.commands.report import plot_command, report_command
     from rlbench.commands.reproduce import reproduce_command
     from rlbench.commands.sensitivity import sensitivity_command
@@ -377,6 +382,7 @@ def _register_commands() -> None:
     app.command("plot")(plot_command)
     app.command("reproduce")(reproduce_command)
     app.command("tune")(tune_command)
+    app.command("import")(import_command)
 
 
 _register_commands()

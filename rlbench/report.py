@@ -41,7 +41,7 @@ from rlbench.store import Results
 
 
 def _time(stamp: object) -> str:
-    if not isinstance(stamp, (int, float)):
+    if not isinstance(stamp, (int, float)) or stamp != stamp:  # NaN: a table has no times
         return "-"
     return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M:%S UTC"
@@ -170,6 +170,16 @@ def sensitivity_section(report: ReportData, writer: ReportWriter) -> str:
     )
 
 
+def cross_env_section_(report: ReportData, writer: ReportWriter) -> str:
+    """Several envs with configs shared across them: the performance-sensitivity plane."""
+    from rlbench.figures.cross_env import cross_env_section
+
+    options = report.options
+    html = cross_env_section(report.all_trials, writer.out_dir, writer.formats, writer.table,
+                             options.metric, options.reps, options.seed)  # fmt: skip
+    return html or ""
+
+
 def tuning_section(report: ReportData, writer: ReportWriter) -> str:
     """A folder written by `rlbench tune`: its history, optimism and held-out curves."""
     if not (report.results.path / "tune.json").exists():
@@ -222,6 +232,7 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("Comparisons", comparisons_section),
     ("How many seeds", seeds_needed_section),
     ("Sensitivity", sensitivity_section),
+    ("Cross-env sensitivity", cross_env_section_),
     ("Tuning", tuning_section),
     ("Failures", failures_section),
     ("Provenance", provenance_section),
@@ -256,7 +267,10 @@ def build_report(
 
     options = options or Options()
     results = load(path)
-    out_dir = ensure_dir(Path(out) if out is not None else results.path / "report", "report")
+    out_dir = Path(out) if out is not None else results.path / "report"
+    if out is None and results.path.is_file():  # a runs table: the report goes beside it
+        out_dir = results.path.with_name(f"{results.path.stem}-report")
+    out_dir = ensure_dir(out_dir, "report")
     report = ReportData(results, options)
     writer = ReportWriter(out_dir, ("png", *[f for f in formats if f != "png"]))
     bodies = [(title, section(report, writer)) for title, section in sections]

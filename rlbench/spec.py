@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from rlbench import limits
-from rlbench.cards import _Model, catalog, read_yaml
+from rlbench.cards import PerturbSpace, _Model, catalog, read_yaml
 from rlbench.errors import InputError, SpecError, UnknownNameError, excerpt
 from rlbench.schema_errors import translate
 
@@ -120,7 +120,33 @@ class RandomPlan(_Model):
     include_base: bool = True
 
 
-Perturb = Annotated[OneAtATime | Grid | RandomPlan, Field(discriminator="plan")]
+class AbsolutePlan(_Model):
+    """The same absolute values on every env, so that one config exists across envs
+    (the cross-env analysis): the grid of ``values``, or ``n`` points sampled from
+    ``ranges`` with one seed shared by every env. Unlisted hyperparameters stay at
+    their base (per-env defaults included); no base config is added."""
+
+    plan: Literal["absolute"]
+    values: dict[str, list[Any]] | None = Field(default=None, min_length=1)
+    ranges: dict[str, PerturbSpace] | None = Field(default=None, min_length=1)
+    n: int | None = Field(default=None, gt=0)
+    seed: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> AbsolutePlan:
+        if (self.values is None) == (self.ranges is None):
+            raise ValueError("give either values (a grid) or ranges with n (a random sample)")
+        if self.ranges is not None and self.n is None:
+            raise ValueError("ranges need n, the number of sampled configs")
+        if self.values is not None and self.n is not None:
+            raise ValueError("n goes with ranges; a grid of values has no n")
+        for name, listed in (self.values or {}).items():
+            if not listed:
+                raise ValueError(f"values.{name} is an empty list")
+        return self
+
+
+Perturb = Annotated[OneAtATime | Grid | RandomPlan | AbsolutePlan, Field(discriminator="plan")]
 
 
 class AgentEntry(_Model):

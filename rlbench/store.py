@@ -225,18 +225,22 @@ def perturbation_label(perturbation: dict[str, Any]) -> str:
 
 
 def load(path: Path | str) -> Results:
-    """Load a results folder into pandas: each trial of the folder's suite once.
+    """Load a results folder, or a runs table (CSV/parquet, see `rlbench.tables`), into pandas.
 
-    Record files that cannot count (unreadable, holding another trial's id, or a
-    trial of another suite) are left out, each named in a `FolderWarning` and in
-    ``Results.ignored``.
+    From a folder, each trial of the folder's suite comes once: record files that
+    cannot count (unreadable, holding another trial's id, or a trial of another
+    suite) are left out, each named in a `FolderWarning` and in ``Results.ignored``.
 
     Raises:
-        InputError: the folder does not exist or holds no records.
+        InputError: the folder does not exist or holds no records; a bad table.
     """
     import numpy as np
     import pandas as pd
 
+    from rlbench import tables
+
+    if tables.is_table_source(Path(path)):
+        return tables.load_table(Path(path))
     store = Store(path)
     if not store.root.is_dir():
         raise InputError(f"{store.root}: no such results folder")

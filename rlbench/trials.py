@@ -32,7 +32,7 @@ from rlbench.cards import (
 from rlbench.errors import InputError, SpecError, UnknownNameError
 from rlbench.evalgrid import EvalGrid, eval_grid
 from rlbench.hparam_values import flatten_hparams
-from rlbench.spec import Grid, OneAtATime, RandomPlan, Suite
+from rlbench.spec import AbsolutePlan, Grid, OneAtATime, RandomPlan, Suite
 from rlbench.suite_limits import check_entry, check_grid_lists, check_size
 
 PROTOCOL_VERSION = 1
@@ -154,10 +154,14 @@ def _variants(
         if isinstance(plan, Grid)
         else {}
     )
-    names = list(grid) if isinstance(plan, Grid) else (plan.params or [])
+    if isinstance(plan, AbsolutePlan):
+        names = list(plan.values or plan.ranges or {})
+    else:
+        names = list(grid) if isinstance(plan, Grid) else (plan.params or [])
     for i, name in enumerate(names):
         if name not in card.hparams:
-            key = "values" if isinstance(plan, Grid) else f"params[{i}]"
+            key = f"params[{i}]" if isinstance(plan, (OneAtATime, RandomPlan)) else "values"
+            key = "ranges" if isinstance(plan, AbsolutePlan) and plan.ranges else key
             raise UnknownNameError(
                 f"hyperparameter of agent {card.name!r}",
                 name,
@@ -182,6 +186,8 @@ def _variants(
                 out.append(
                     ({name: scaled}, {"kind": "one-at-a-time", "param": name, "factor": factor})
                 )
+    elif isinstance(plan, AbsolutePlan):
+        out += absolute_variants(plan)
     elif isinstance(plan, Grid):
         keys = list(grid)
         for combo in itertools.product(*(grid[k] for k in keys)):
@@ -213,6 +219,31 @@ def _variants(
                     value = float(rng.uniform(space.low, space.high))
                 sample[name] = value
             out.append((sample, {"kind": "random", "index": k}))
+    return out
+
+
+def absolute_variants(plan: AbsolutePlan) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The plan's configs: identical on every env (the sample's stream depends on its seed only)."""
+    if plan.values is not None:
+        keys = list(plan.values)
+        combos = itertools.product(*(plan.values[k] for k in keys))
+        grid = [dict(zip(keys, combo, strict=True)) for combo in combos]
+        return [(values, {"kind": "grid", **values}) for values in grid]
+    assert plan.ranges is not None and plan.n is not None
+    rng = np.random.default_rng(np.random.SeedSequence(plan.seed))
+    out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for k in range(plan.n):
+        sample: dict[str, Any] = {}
+        for name, space in plan.ranges.items():
+            if space.scale == "log":
+                sample[name] = float(
+                    math.exp(rng.uniform(math.log(space.low), math.log(space.high)))
+                )
+            elif space.scale == "int":
+                sample[name] = int(rng.integers(int(space.low), int(space.high) + 1))
+            else:
+                sample[name] = float(rng.uniform(space.low, space.high))
+        out.append((sample, {"kind": "random", "index": k}))
     return out
 
 

@@ -44,7 +44,7 @@ def _options(metric: str, reps: int, seed: int, confidence: float):
 
 
 def report_command(
-    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    path: Annotated[Path, typer.Argument(help="Results folder or runs table (CSV, parquet).")],
     out: Annotated[Path | None, typer.Option(help="Report folder (default: PATH/report).")] = None,
     metric: MetricOpt = "final_return",
     reps: RepsOpt = 2000,
@@ -59,7 +59,7 @@ def report_command(
 
 
 def plot_command(
-    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    path: Annotated[Path, typer.Argument(help="Results folder or runs table (CSV, parquet).")],
     kind: Annotated[PlotKind, typer.Option("--kind", help="Which figure.")],
     env: Annotated[str | None, typer.Option(help="Only this env (default: all).")] = None,
     out: Annotated[
@@ -85,7 +85,8 @@ def plot_command(
     options = _options(metric, reps, seed, confidence)
     if out is None:
         name = kind.value.replace("-", "_") + (f"_{env.replace('/', '_')}" if env else "")
-        out = path / "report" / f"{name}.png"
+        folder = path.with_name(f"{path.stem}-report") if path.is_file() else path / "report"
+        out = folder / f"{name}.png"
     suffix = out.suffix.lstrip(".").lower()
     supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
     if suffix not in supported:

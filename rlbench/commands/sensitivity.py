@@ -23,7 +23,8 @@ def _x(value: float) -> str:
 
 def sensitivity_command(
     path: Annotated[
-        Path, typer.Argument(help="Results folder of a suite with a perturbation plan.")
+        Path,
+        typer.Argument(help="Results folder (or runs table) of a suite with a perturbation plan."),
     ],
     metric: MetricOpt = "final_return",
     stat: Annotated[str, typer.Option(help="Statistic over seeds: iqm, mean or median.")] = "iqm",
@@ -34,11 +35,29 @@ def sensitivity_command(
         typer.Option(help="Seeds to choose the best config on (default: half); the rest held out."),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON, not tables.")] = False,
+    across_envs: Annotated[
+        bool,
+        typer.Option(
+            "--across-envs",
+            help="Cross-env sensitivity (Adkins et al. 2024): per-env vs cross-env tuning.",
+        ),
+    ] = False,
+    normalize: Annotated[
+        str, typer.Option(help="With --across-envs: percentile, reference or none.")
+    ] = "percentile",
+    target: Annotated[
+        float, typer.Option(help="With --across-envs: share of per-env tuned for effective dim.")
+    ] = 0.95,
 ) -> None:
     """Hyperparameter sensitivity: curves, success rates, tunability, importance, robustness."""
     import rlbench
     from rlbench.sensitivity import analyse
 
+    if across_envs:
+        from rlbench.commands.across_envs import across_envs_command
+
+        across_envs_command(path, metric, normalize, target, reps, seed, json_output)
+        return
     trials = rlbench.load(path).trials
     result = analyse(trials, metric, stat, reps, seed, tuning_seeds)
     if json_output:

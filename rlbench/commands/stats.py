@@ -69,7 +69,7 @@ def _agent_list(agents: list[str] | None) -> list[str] | None:
 
 
 def compare_command(
-    path: Annotated[Path, typer.Argument(help="Results folder to read the trials from.")],
+    path: Annotated[Path, typer.Argument(help="Results folder or runs table (CSV, parquet).")],
     agents: Annotated[
         list[str] | None,
         typer.Option(
@@ -229,7 +229,7 @@ def _print_comparison(result) -> None:
 
 
 def power_command(
-    path: Annotated[Path, typer.Argument(help="Results folder to read the pilot trials from.")],
+    path: Annotated[Path, typer.Argument(help="Results folder or runs table of the pilot trials.")],
     agent: Annotated[str, typer.Option("--agent", help="The pilot agent.")],
     effect: Annotated[
         float | None,

@@ -230,6 +230,8 @@ class ReportData:
             return figures[0][3]()
         if self.trials[self.trials["status"] == "done"].empty:
             raise InputError(f"{self.results.path}: no done trials to plot")
+        if kind in ("curves", "percentiles") and self.curves.empty:  # e.g. a runs table
+            raise InputError(f"{self.results.path}: no learning curves (only final scores)")
         if kind == "curves":
             seeds = self.curves.groupby(["agent", "env"])["trial_id"].nunique()
             per_seed = self.curves if seeds.max() <= PER_SEED_LINES_MAX else None
