@@ -170,6 +170,22 @@ def sensitivity_section(report: ReportData, writer: ReportWriter) -> str:
     )
 
 
+def sequential_section(report: ReportData, writer: ReportWriter) -> str:
+    """A study with sequential seeds: its stages, decisions, statistics and boundaries."""
+    from rlbench import sequential
+    from rlbench.figures.sequential import stage_table, stages_figure
+
+    state = sequential.read(report.results.path) if report.results.path.is_dir() else None
+    if state is None:
+        return ""
+    note = sequential.caveat(state)
+    return writer.figure(
+        lambda: stages_figure(state), "sequential", "sequential stages",
+        f"Stage by stage, per env: {note}. Dashed: AdaStop's rejection boundary; a question "
+        "is decided when its statistic passes it.", table_follows=True,
+    ) + writer.table(stage_table(state), "sequential", note, compact=False)  # fmt: skip
+
+
 def cross_env_section_(report: ReportData, writer: ReportWriter) -> str:
     """Several envs with configs shared across them: the performance-sensitivity plane."""
     from rlbench.figures.cross_env import cross_env_section
@@ -232,6 +248,7 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("Comparisons", comparisons_section),
     ("How many seeds", seeds_needed_section),
     ("Sensitivity", sensitivity_section),
+    ("Sequential seeds", sequential_section),
     ("Cross-env sensitivity", cross_env_section_),
     ("Tuning", tuning_section),
     ("Failures", failures_section),

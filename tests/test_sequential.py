@@ -117,6 +117,14 @@ def test_study_stops_when_decided_and_reruns_nothing(tmp_path):
     assert again.returncode == 0 and "ran 0" in again.stderr
     assert json.loads((out / "sequential.json").read_text()) == state
 
+    from rlbench.report import build_report
+
+    page = build_report(out).read_text()
+    assert "Sequential seeds" in page and "not valid on their own" in page
+    assert (out / "report" / "sequential.csv").exists()
+    # decided at the first stage: a table, not a one-point figure
+    assert not (out / "report" / "sequential.png").exists()
+
     compared = run_cli("compare", out, "--json")
     body = json.loads(compared.stdout)
     assert body["sequential"]["decisions"][0]["decision"] == "larger"
