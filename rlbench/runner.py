@@ -53,7 +53,7 @@ def make_env(trial: Trial, horizon: int | None = None) -> Any:
     if trial.gym_id.startswith("rlbench/"):
         import rlbench.tasks  # noqa: F401  # registers rlbench's own envs
     with warnings.catch_warnings():
-        # MuJoCo 4 warns when it loads some v5 models; harmless (issue 2 note)
+        # MuJoCo 4 warns when it loads some v5 models; harmless
         warnings.simplefilter("ignore", DeprecationWarning)
         return gym.make(
             trial.gym_id, max_episode_steps=horizon or trial.horizon, **trial.make_kwargs

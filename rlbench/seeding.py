@@ -55,7 +55,7 @@ def eval_episode_seeds(seed: int, episodes: int) -> list[int]:
 
 
 def seed_globals(seed: int) -> None:
-    """Seed the global RNGs, once, where a trial starts (STYLE.md habit 1)."""
+    """Seed the global RNGs, once, where a trial starts: the only global seeding in rlbench."""
     import random
 
     value = int_seed(seed, "global")

@@ -10,7 +10,7 @@ gives exactly the returns of the same configuration run with plain SB3).
 Seeding: SB3's ``seed=`` comes from the ``agent_init`` stream. SB3 seeds
 Python's, NumPy's and torch's global generators with it (its action noise draws
 from ``np.random``); that is acceptable only because one trial runs per process
-state (DESIGN.md, "one trial per process"). The first reset of the training env
+state (one trial per process at a time). The first reset of the training env
 uses ``ctx.env_seed()``, as the protocol asks.
 """
 
