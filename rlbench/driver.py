@@ -18,6 +18,7 @@ import yaml
 
 from rlbench.batching import group
 from rlbench.errors import InputError
+from rlbench.executors import Executor
 from rlbench.folder import check_target, open_for_run, record_run
 from rlbench.signals import deferred, exit_code, mark_reported, stop_on_signals
 from rlbench.spec import Suite, load_suite
@@ -65,7 +66,7 @@ def make_executor(
     address: str | None = None,
     max_retries: int = 1,
     cpus_per_trial: float = 1.0,
-) -> Any:
+) -> Executor:
     if name == "local":
         from rlbench.executors.local import LocalExecutor
 

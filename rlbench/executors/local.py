@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from rlbench.batching import Unit, trials_of, unit_timeout
+from rlbench.executors import THREAD_CAPS
 from rlbench.runner import failed_record, timeout_record
 from rlbench.trials import Trial
 
 READY = "ready"
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
 def _exit_with_driver(driver_pid: int, every: float = 0.5) -> None:
@@ -117,8 +117,8 @@ class LocalExecutor:
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             log = str(self.log_dir / f"worker-{index}.log")
-        saved = {k: os.environ.get(k) for k in THREAD_VARS}
-        os.environ.update({k: "1" for k in THREAD_VARS})  # one BLAS thread per worker
+        saved = {k: os.environ.get(k) for k in THREAD_CAPS}
+        os.environ.update(THREAD_CAPS)  # one BLAS thread per worker
         try:
             proc = self._ctx.Process(
                 target=_worker_main, args=(child, log, os.getpid()), daemon=True

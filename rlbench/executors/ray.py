@@ -16,6 +16,7 @@ from typing import Any
 
 from rlbench.batching import Unit, trials_of, unit_timeout
 from rlbench.errors import MissingDependencyError
+from rlbench.executors import THREAD_CAPS
 from rlbench.runner import failed_record, timeout_record
 from rlbench.trials import Trial
 
@@ -71,7 +72,7 @@ class RayExecutor:
         ray = self.ray
         if ray.is_initialized():
             return False
-        env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        env = dict(THREAD_CAPS)
         kwargs: dict[str, Any] = {
             "include_dashboard": False,
             "log_to_driver": False,
