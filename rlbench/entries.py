@@ -40,7 +40,9 @@ def _problem(entry: str, search_path: tuple[str, ...]) -> str | None:
     module, _, attr = entry.partition(":")
     loaded = sys.modules.get(module)
     if loaded is not None:
-        return None if hasattr(loaded, attr) else f"module {module!r} has no {attr!r}"
+        if hasattr(loaded, attr):
+            return None
+        return f"module {module!r} ({getattr(loaded, '__file__', '?')}) defines no {attr!r}"
     spec = _find(module, search_path)
     if isinstance(spec, str):
         return spec
