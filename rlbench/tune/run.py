@@ -29,7 +29,7 @@ from rlbench.trials import Trial, expand, short_hash
 from rlbench.tune import results as tune_results
 from rlbench.tune.scores import seed_scores, statistic
 from rlbench.tune.spec import TunePlan, resolve
-from rlbench.tune.study import Candidate, Search, run_search
+from rlbench.tune.study import Candidate, Search, run_search, tpe_startup
 
 DB_NAME = "tune.db"
 SUMMARY_NAME = "tune.json"
@@ -216,6 +216,7 @@ def run_tune(
     executor_obj = make_executor(executor, workers, trial_timeout, root / "logs", address)
     with Store(root) as store:
         search = Search(plan, f"sqlite:///{(root / DB_NAME).resolve()}")
+        search.claim(fingerprint(plan), str(root))
         tuner = Tuner(plan, store, executor_obj, progress)
         retest = _retest_groups(plan, search) if search.done() else None
         work = not search.done() or any(
@@ -250,6 +251,24 @@ def run_tune(
     total = time.perf_counter() - started
     timing.update(total=total, executor=tuner.executor_s, driver=total - tuner.executor_s)
     return TuneOutcome(root, summary, tuner.ran, tuner.failed, interrupted, timing)
+
+
+def fingerprint(plan: TunePlan) -> str:
+    """What fixes the sequence of tuning configurations; ``trials`` and the retest may grow."""
+    spec = plan.spec
+    suite = plan.suite.model_dump(mode="json", exclude={"source", "tune", "description"})
+    return short_hash(
+        {
+            "suite": suite,
+            "space": {k: repr(v) for k, v in plan.space.items()},
+            "grid": plan.grid,
+            "tpe_startup": tpe_startup(spec.trials) if spec.sampler == "tpe" else None,
+            "tune": spec.model_dump(
+                mode="json", include={"agent", "sampler", "seed", "batch", "tuning_seeds",
+                                      "objective"}),
+        },
+        16,
+    )  # fmt: skip
 
 
 def _retest_groups(plan: TunePlan, search: Search) -> list[tuple[Any, list[Trial]]]:

@@ -93,9 +93,12 @@ def make_sampler(plan: TunePlan, seed: int) -> Any:
     if plan.spec.sampler == "grid":
         assert plan.grid is not None
         return samplers.GridSampler(plan.grid, seed=seed)
-    # a few random configs first, as Optuna's default, but scaled to small budgets
-    startup = max(2, min(10, plan.spec.trials // 3))
-    return samplers.TPESampler(seed=seed, n_startup_trials=startup)
+    return samplers.TPESampler(seed=seed, n_startup_trials=tpe_startup(plan.spec.trials))
+
+
+def tpe_startup(trials: int) -> int:
+    """Random configurations before TPE models: Optuna's 10, scaled down for small budgets."""
+    return max(2, min(10, trials // 3))
 
 
 class Search:
@@ -117,6 +120,24 @@ class Search:
             load_if_exists=True,
             sampler=make_sampler(plan, plan.spec.seed),
         )
+
+    def claim(self, fingerprint: str, where: str) -> None:
+        """Mark a new study with the tune's fingerprint; refuse a study of another tune.
+
+        Raises:
+            InputError: the storage holds the study of a different tune section.
+        """
+        from rlbench.errors import InputError
+
+        attrs = self.study.user_attrs
+        if "fingerprint" not in attrs:
+            self.study.set_user_attr("fingerprint", fingerprint)
+        elif attrs["fingerprint"] != fingerprint:
+            raise InputError(
+                f"{where}: this folder holds a tune of a different search (space, sampler, "
+                "seed, batch, tuning seeds, objective, agent, envs or budget changed, or "
+                "trials crossed a TPE start-up size); pass --out to tune into another folder"
+            )
 
     # -- reading the history ---------------------------------------------
     def kept(self) -> list[Any]:

@@ -167,3 +167,21 @@ def test_ray_executor_gives_the_same_configs_and_records(tuned, tmp_path):
         ray.shutdown()
     assert _records(tmp_path / "ray") == _records(reference)
     assert _configs_in_order(tmp_path / "ray") == _configs_in_order(reference)
+
+
+def test_a_folder_of_another_search_is_refused(tuned, tmp_path):
+    import shutil
+
+    from rlbench.errors import InputError
+
+    reference, _ = tuned
+    copy = tmp_path / "copy"
+    shutil.copytree(reference, copy)
+    before = sorted(p.name for p in (copy / "records").iterdir())
+    with pytest.raises(InputError, match="holds a tune of a different search"):
+        run_tune(parse_suite(tune_suite(seed=5)), copy, workers=1, progress=False)
+    assert sorted(p.name for p in (copy / "records").iterdir()) == before
+    # more trials is the same search, grown: allowed (and reuses every record)
+    grown = run_tune(parse_suite(tune_suite(trials=6)), copy, workers=1, progress=False)
+    assert grown.summary["cost"]["configs"] == 6
+    assert _configs_in_order(copy)[:4] == _configs_in_order(reference)
