@@ -217,3 +217,24 @@ def test_validation_does_not_import_torch(tmp_path):
 def test_load_text_errors_name_the_source():
     with pytest.raises(SpecError, match=r"^<t>: line 1: not valid YAML"):
         load_text("a: [", "<t>")
+
+
+def test_readme_lists_the_limits():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = text[text.index("### Limits") :]
+    section = section[: section.index("\n## ")]
+    for value in (
+        limits.MAX_FILE_BYTES,
+        limits.MAX_YAML_DEPTH,
+        limits.MAX_YAML_NODES,
+        limits.MAX_SEEDS,
+        limits.MAX_STEPS,
+        limits.MAX_EVALUATIONS,
+        limits.MAX_EVAL_EPISODES,
+        limits.MAX_CONFIGS,
+        limits.MAX_TRIALS,
+    ):
+        assert f"| {value:,}" in section, value
+    assert limits.MAX_SEED == 2**63 - 1 and "below 2^63" in section
