@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rlbench import limits
-from rlbench.cards import AgentCard
+from rlbench.cards import AgentCard, EnvCard
 from rlbench.entries import entry_problem
 from rlbench.errors import InputError, SpecError, excerpt
 from rlbench.spec import OneAtATime, RandomPlan, Suite
@@ -71,6 +71,19 @@ def check_entry(card: AgentCard, python_path: tuple[str, ...], source: str, wher
             raise SpecError(
                 f"agent card {card.name!r}{card_file}: {key} {target!r} cannot be imported: "
                 f"{problem}; put the module in a --cards folder or on PYTHONPATH",
+                source,
+                where,
+            )
+
+
+def check_metrics(env: EnvCard, python_path: tuple[str, ...], source: str, where: str) -> None:
+    """Refuse an env card whose extra evaluation metrics cannot be found."""
+    for name, target in env.metrics.items():
+        problem = entry_problem(target, python_path)
+        if problem is not None:
+            raise SpecError(
+                f"env card {env.name!r} ({env.path}): metric {name!r} {target!r} cannot be "
+                f"imported: {problem}",
                 source,
                 where,
             )

@@ -33,7 +33,7 @@ from rlbench.errors import InputError, SpecError, UnknownNameError
 from rlbench.evalgrid import EvalGrid, eval_grid
 from rlbench.hparam_values import flatten_hparams
 from rlbench.spec import Grid, OneAtATime, RandomPlan, Suite
-from rlbench.suite_limits import check_entry, check_grid_lists, check_size
+from rlbench.suite_limits import check_entry, check_grid_lists, check_metrics, check_size
 
 PROTOCOL_VERSION = 1
 """Bump when a change of the runner changes records: old trial ids then rerun."""
@@ -263,6 +263,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                 env.thresholds,
                 where=f"{source}: envs[{i}].threshold",
             )
+        check_metrics(env, python_path, source, f"envs[{i}]")
         envs.append((entry, env))
     for a, agent_entry in enumerate(suite.agents):
         where = f"agents[{a}]"
