@@ -36,7 +36,7 @@ _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 def _no_bool(value: Any) -> Any:
     # pydantic reads true as 1 for an int field; a count written as true is a mistake
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not allowed; expected an integer")
+        raise ValueError(f"{value} is not allowed; expected an integer")
     return value
 
 
@@ -187,7 +187,7 @@ class Suite(_Model):
     @classmethod
     def _device(cls, device: str) -> str:
         if device != "cpu" and not device.startswith(("cuda", "mps", "auto")):
-            raise ValueError(f"device must be cpu, cuda[:N], mps or auto, got {device!r}")
+            raise ValueError(f"device must be cpu, cuda[:N], mps or auto, got {excerpt(device)}")
         return device
 
     @model_validator(mode="after")
@@ -197,7 +197,8 @@ class Suite(_Model):
             label = self.agent_label(i)
             if label in seen:
                 raise ValueError(
-                    f"agents[{i}]: two agents are named {label!r}; give each a distinct 'name'"
+                    f"agents[{i}]: two agents are named {excerpt(label)}; "
+                    "give each a distinct 'name'"
                 )
             seen.add(label)
         ids = [e if isinstance(e, str) else e.id for e in self.envs]

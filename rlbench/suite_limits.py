@@ -1,10 +1,12 @@
-"""Checks of an expanded suite against ``rlbench.limits`` and the import path,
-made before anything is built or run."""
+"""Checks of a suite against ``rlbench.limits`` and the import path, made while
+it is expanded and before anything runs; and the loading of cards' validators."""
 
 from __future__ import annotations
 
+import importlib
 import math
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rlbench import limits
@@ -87,3 +89,24 @@ def check_metrics(env: EnvCard, python_path: tuple[str, ...], source: str, where
                 source,
                 where,
             )
+
+
+def load_validator(
+    card: AgentCard, python_path: tuple[str, ...]
+) -> Callable[[Mapping[str, Any], str], None] | None:
+    """Import a card's validator, from the folders its trials import from (a user's
+    validator lives beside the agent, in a --cards folder)."""
+    if not card.validator:
+        return None
+    module, _, attr = card.validator.partition(":")
+    added = [p for p in python_path if p not in sys.path]
+    sys.path.extend(added)
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise SpecError(
+            f"validator {card.validator!r} cannot be loaded ({exc})", card.path
+        ) from None
+    finally:
+        for folder in added:
+            sys.path.remove(folder)

@@ -10,11 +10,10 @@ exactly the trials already done.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import itertools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,13 @@ from rlbench.errors import InputError, SpecError, UnknownNameError
 from rlbench.evalgrid import EvalGrid, eval_grid
 from rlbench.hparam_values import flatten_hparams
 from rlbench.spec import Grid, OneAtATime, RandomPlan, Suite
-from rlbench.suite_limits import check_entry, check_grid_lists, check_metrics, check_size
+from rlbench.suite_limits import (
+    check_entry,
+    check_grid_lists,
+    check_metrics,
+    check_size,
+    load_validator,
+)
 
 PROTOCOL_VERSION = 1
 """Bump when a change of the runner changes records: old trial ids then rerun."""
@@ -104,18 +109,6 @@ class Plan:
     @property
     def total_steps(self) -> int:
         return sum(t.budget_steps for t in self.trials)
-
-
-def _load_validator(card: AgentCard) -> Callable[[Mapping[str, Any], str], None] | None:
-    if not card.validator:
-        return None
-    module, _, attr = card.validator.partition(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise SpecError(
-            f"validator {card.validator!r} cannot be loaded ({exc})", card.path
-        ) from None
 
 
 def _coerce_all(
@@ -274,7 +267,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
         label = suite.agent_label(a)
         check_entry(card, python_path, source, f"{where}.card")
         overrides = _coerce_all(card, agent_entry.hparams, f"{where}.hparams", source)
-        validator = _load_validator(card)
+        validator = load_validator(card, python_path)
         for entry, env in envs:
             base = _coerce_all(card, card.defaults(env.name), f"per_env.{env.name}", card.path)
             base.update(overrides)

@@ -238,3 +238,29 @@ def test_readme_lists_the_limits():
     ):
         assert f"| {value:,}" in section, value
     assert limits.MAX_SEED == 2**63 - 1 and "below 2^63" in section
+
+
+def test_user_validator_in_a_cards_folder(tmp_path):
+    """A card's validator beside its agent in a --cards folder is found and run."""
+    folder = tmp_path / "mine"
+    (folder / "agents").mkdir(parents=True)
+    (folder / "mine_agent_v.py").write_text(
+        "from rlbench.errors import SpecError\n\n\n"
+        "def train(ctx):\n    pass\n\n\n"
+        "def check(hparams, env_id):\n"
+        "    if hparams['width'] > 4:\n"
+        "        raise SpecError('width above 4 is not supported', path='hparams.width')\n"
+    )
+    (folder / "agents" / "mine.yaml").write_text(
+        "name: mine\nentry: mine_agent_v:train\nvalidator: mine_agent_v:check\n"
+        "hparams: {width: {type: int, default: 2}}\n"
+    )
+    suite = tmp_path / "s.yaml"
+    suite.write_text(BASE.replace("card: random", "card: mine"))
+    assert run_main("run", suite, "--dry-run", "--cards", folder).code == 0
+    suite.write_text(BASE.replace("card: random", "card: mine, hparams: {width: 8}"))
+    result = run_main("run", suite, "--dry-run", "--cards", folder)
+    assert result.code == 2
+    assert "agents[0].hparams.width: width above 4 is not supported (on Pendulum-v1)" in (
+        result.stderr
+    )
