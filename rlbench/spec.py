@@ -28,6 +28,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 from rlbench import limits
 from rlbench.cards import _Model, catalog, read_yaml
 from rlbench.errors import InputError, SpecError, UnknownNameError, excerpt
+from rlbench.evalgrid import eval_grid
 from rlbench.schema_errors import translate
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -233,7 +234,7 @@ class Suite(_Model):
                     self.source or "<suite>",
                     f"{where}.steps",
                 )
-            points = budget.steps // ev.every + 2
+            points = len(eval_grid(budget.steps, ev.every))
             if points > limits.MAX_EVALUATIONS:
                 raise SpecError(
                     f"budget.steps / eval.every = {budget.steps:,} / {ev.every:,} gives "

@@ -110,7 +110,7 @@ def test_limits_accept_the_largest_allowed(tmp_path):
     """At the limits the suite validates (and the message-free path is fast)."""
     from rlbench.spec import parse_suite
 
-    steps, every = limits.MAX_STEPS, limits.MAX_STEPS // (limits.MAX_EVALUATIONS - 2)
+    steps, every = limits.MAX_STEPS, limits.MAX_STEPS // (limits.MAX_EVALUATIONS - 1)
     suite = parse_suite(
         {
             "name": "t",
