@@ -110,7 +110,9 @@ def test_limits_accept_the_largest_allowed(tmp_path):
     """At the limits the suite validates (and the message-free path is fast)."""
     from rlbench.spec import parse_suite
 
-    steps, every = limits.MAX_STEPS, limits.MAX_STEPS // (limits.MAX_EVALUATIONS - 1)
+    steps = limits.MAX_STEPS
+    every = -(-steps // (limits.MAX_EVALUATIONS - 1))  # the smallest every within the limit
+    assert len(eval_grid(steps, every)) <= limits.MAX_EVALUATIONS < len(eval_grid(steps, every - 1))
     suite = parse_suite(
         {
             "name": "t",
