@@ -1,7 +1,8 @@
 """The ``rlbench`` command line (Typer). Heavy imports stay inside the commands,
 so ``rlbench --help`` starts fast and never imports torch.
 
-Exit codes: 0 success, 1 some trials failed, 2 bad input, 130 interrupted.
+Exit codes: 0 success, 1 some trials failed, 2 bad input, 130 interrupted (Ctrl-C),
+143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
@@ -102,14 +103,30 @@ def run(
     )
     for error, n in summary.failures.items():
         con.print(f"  failed ×{n}: {error}")
+    if spec.sequential is not None:
+        from rlbench import sequential
+        from rlbench.commands.stats import print_sequential
+
+        state = sequential.read(summary.path)
+        if state is not None:
+            print_sequential(state)
     if summary.interrupted:
-        con.print("interrupted: finished trials are kept; run the same command to resume")
+        con.print(
+            f"interrupted ({_signal_name(summary.signal)}): finished trials are kept; "
+            "run the same command to resume"
+        )
     elif report:
         from rlbench.report import build_report
 
         page = build_report(summary.path, summary.path / "report")
         con.print(f"report: {page}")
     raise typer.Exit(summary.exit_code)
+
+
+def _signal_name(signum: int | None) -> str:
+    import signal
+
+    return signal.Signals(signum or signal.SIGINT).name
 
 
 def _print_plan(plan, root: Path) -> None:
@@ -138,6 +155,11 @@ def _print_plan(plan, root: Path) -> None:
         )  # fmt: skip
     con = _console()
     con.print(table)
+    if plan.suite.sequential is not None:
+        from rlbench.sequential import check, describe
+
+        check(plan)
+        con.print(describe(plan.suite) + "; the trials above are the most it may run")
     if len(plan.configs) > len(rows):  # perturbation plans: one row per config
         from rlbench.store import perturbation_label
 
@@ -316,15 +338,22 @@ _register_commands()
 
 
 def main() -> None:
-    """Console entry point: bad input → one line on stderr, exit code 2."""
+    """Console entry point: bad input → one line on stderr, exit code 2.
+
+    Ctrl-C and SIGTERM stop any command with 130 / 143 and one line, even in a
+    process that was started with SIGINT ignored (a background job).
+    """
+    from rlbench.signals import exit_code, stop_on_signals
+
     try:
-        app()
+        with stop_on_signals():
+            app()
     except InputError as exc:
         print(f"rlbench: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("rlbench: interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(exit_code(exc))
 
 
 if __name__ == "__main__":

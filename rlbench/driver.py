@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from rlbench.errors import InputError
+from rlbench.signals import deferred, exit_code, stop_on_signals
 from rlbench.spec import Suite, load_suite
 from rlbench.store import Store, run_entry
 from rlbench.trials import Plan, Trial, expand
@@ -29,15 +30,18 @@ class RunSummary:
     path: Path
     planned: int
     skipped: int
+    #: trials that finished (done or failed) in this run
     ran: int
     status_counts: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     interrupted: bool = False
+    #: the signal that stopped the run (SIGINT or SIGTERM), when ``interrupted``
+    signal: int | None = None
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
-            return 130
+            return 128 + (self.signal or 2)
         return 1 if self.status_counts.get("failed", 0) else 0
 
 
@@ -84,6 +88,7 @@ def run_suite(
     cpus_per_trial: float = 1.0,
     progress: bool = True,
     plan: Plan | None = None,
+    _stage: bool = False,
 ) -> RunSummary:
     """Run a suite into a results folder, resuming what is already there.
 
@@ -95,6 +100,9 @@ def run_suite(
         retry_failed: rerun trials whose stored record failed.
         trial_timeout: seconds before a trial is stopped and recorded failed.
         progress: show a Rich progress bar on stderr.
+        plan: the expanded suite, or the part of it to run (default: all of it).
+            A suite with sequential seeds runs in stages (`rlbench.sequential`);
+            ``_stage`` marks one stage's call.
 
     Returns:
         A RunSummary; ``exit_code`` is 0 when every trial of the suite is done.
@@ -106,44 +114,71 @@ def run_suite(
         suite = load_suite(str(suite))
     plan = plan or expand(suite)
     root = Path(out) if out is not None else default_out(suite)
+    if suite.sequential is not None and not _stage:
+        from functools import partial
+
+        from rlbench.sequential import run_sequential
+
+        stage = partial(
+            run_suite, suite, root, workers=workers, executor=executor,
+            retry_failed=retry_failed, trial_timeout=trial_timeout, address=address,
+            max_retries=max_retries, cpus_per_trial=cpus_per_trial, progress=progress,
+            _stage=True,
+        )  # fmt: skip
+        return run_sequential(plan, root, lambda sub: stage(plan=sub))
     executor_obj = make_executor(
         executor, workers, trial_timeout, root / "logs", address, max_retries, cpus_per_trial
     )
-    with Store(root) as store:
-        stored = store.statuses()
-        todo: list[Trial] = []
-        for trial in plan.trials:
-            status = stored.get(trial.trial_id, (None, None))[0]
-            if status is None or (status == "failed" and retry_failed):
-                todo.append(trial)
-        store.write_suite(resolved_suite_yaml(suite))
-        store.add_run(
-            {
-                **run_entry(" ".join(sys.argv), len(plan.trials)),
-                "executor": executor,
-                "to_run": len(todo),
-                "dropped": plan.dropped,
-            }
-        )
-        summary = RunSummary(root, len(plan.trials), len(plan.trials) - len(todo), len(todo))
-        interrupted = False
-        bar = _Progress(todo, enabled=progress and bool(todo))
-
-        def on_result(record: dict[str, Any]) -> None:
-            store.write_record(record)
-            stored[record["trial_id"]] = (record["status"], record["error"])
-            bar.finished(record)
-
+    summary = RunSummary(root, len(plan.trials), 0, 0)
+    stored: dict[str, tuple[str, str | None]] = {}
+    with stop_on_signals(), Store(root) as store:
+        run_open = False
         try:
+            with deferred():  # the run's entry is written whole, or not at all
+                stored.update(store.statuses())
+                todo = [
+                    trial
+                    for trial in plan.trials
+                    if stored.get(trial.trial_id, (None, None))[0] is None
+                    or (retry_failed and stored[trial.trial_id][0] == "failed")
+                ]
+                summary.skipped = len(plan.trials) - len(todo)
+                store.write_suite(resolved_suite_yaml(suite))
+                store.add_run(
+                    {
+                        **run_entry(" ".join(sys.argv), len(plan.trials)),
+                        "executor": executor,
+                        "to_run": len(todo),
+                        "dropped": plan.dropped,
+                    }
+                )
+                run_open = True
+            bar = _Progress(todo, enabled=progress and bool(todo))
+
+            def on_result(record: dict[str, Any]) -> None:
+                # a stop signal waits until the record and its bookkeeping agree
+                with deferred():
+                    store.write_record(record)
+                    stored[record["trial_id"]] = (record["status"], record["error"])
+                    summary.ran += 1
+                bar.finished(record)
+
             with bar:
                 if todo:
                     executor_obj.run(todo, on_result, on_start=bar.started)
-        except KeyboardInterrupt:
-            interrupted = True
-        store.update_last_run(ended=time.time(), interrupted=interrupted)
+        except KeyboardInterrupt as exc:
+            summary.interrupted = True
+            summary.signal = exit_code(exc) - 128
+        if run_open:
+            with deferred():
+                store.update_last_run(
+                    ended=time.time(),
+                    interrupted=summary.interrupted,
+                    signal=summary.signal,
+                    ran=summary.ran,
+                )
     outcomes = [stored.get(t.trial_id, ("pending", None)) for t in plan.trials]
     summary.status_counts = dict(Counter(status for status, _ in outcomes))
-    summary.interrupted = interrupted
     summary.failures = dict(
         Counter(_short(error or "?") for status, error in outcomes if status == "failed")
     )

@@ -133,6 +133,70 @@ class AgentEntry(_Model):
     perturb: Perturb | None = None
 
 
+class SequentialSeeds(_Model):
+    """Seeds run in stages until the answer is sure (``seeds: {sequential: ...}``).
+
+    Stage k runs seeds ``k*batch .. (k+1)*batch - 1`` for the agents whose
+    question is still open, up to ``max`` seeds. ``method: adastop`` compares
+    the agents of each env (AdaStop, Mathieu et al. 2023) at level ``alpha``;
+    ``method: target_ci`` adds seeds to each agent until the CI half-width of
+    ``stat`` over seeds is at most ``target_ci`` (a fraction of the estimate
+    when ``relative``).
+    """
+
+    batch: int = Field(ge=2)
+    max: int = Field(ge=2, le=10_000)
+    method: Literal["adastop", "target_ci"] = "adastop"
+    metric: Literal["final_return", "auc", "best_return"] = "final_return"
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    permutations: int = Field(default=10_000, ge=100, le=1_000_000)
+    seed: int = Field(default=0, ge=0)
+    target_ci: float | None = Field(default=None, gt=0)
+    relative: bool = False
+    stat: Literal["mean", "iqm"] = "mean"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SequentialSeeds:
+        if self.max < self.batch:
+            raise ValueError(f"max ({self.max}) must be at least batch ({self.batch})")
+        if self.max % self.batch:
+            raise ValueError(
+                f"max ({self.max}) must be a multiple of batch ({self.batch}): "
+                "every stage runs a whole batch"
+            )
+        if self.method == "target_ci" and self.target_ci is None:
+            raise ValueError("method target_ci needs target_ci (the CI half-width to reach)")
+        if self.method == "adastop" and self.target_ci is not None:
+            raise ValueError("target_ci is a stopping rule of its own: set method: target_ci")
+        return self
+
+    @property
+    def stages(self) -> int:
+        return self.max // self.batch
+
+
+class SeedPlan(_Model):
+    """``seeds: {sequential: {...}}``: the seeds are decided while the study runs."""
+
+    sequential: SequentialSeeds
+
+
+def _seed_plan(seeds: dict[str, Any]) -> SeedPlan:
+    """``seeds: {sequential: {...}}``, with its errors at their own path."""
+    extra = sorted(set(seeds) - {"sequential"})
+    if extra or "sequential" not in seeds:
+        raise ValueError(
+            f"unknown key {', '.join(map(repr, extra or seeds)) or '(none)'}; seeds are a "
+            "count, a list, or {sequential: {...}} (a sequential plan decides its own "
+            "seeds, so it cannot be combined with a seed list)"
+        )
+    try:
+        return SeedPlan.model_validate(seeds)
+    except ValidationError as exc:
+        error = translate(exc, SeedPlan, "")
+        raise ValueError(f"{error.path}: {error.detail}") from None
+
+
 class Suite(_Model):
     """A validated suite. ``source`` is the file it came from."""
 
@@ -140,7 +204,7 @@ class Suite(_Model):
     description: str = ""
     envs: list[str | EnvEntry] = Field(min_length=1)
     agents: list[AgentEntry] = Field(min_length=1)
-    seeds: int | list[int]
+    seeds: int | list[int] | SeedPlan
     budget: BudgetSpec
     eval: EvalSpec
     device: str = "cpu"
@@ -157,10 +221,12 @@ class Suite(_Model):
 
     @field_validator("seeds", mode="before")
     @classmethod
-    def _seeds(cls, seeds: Any) -> int | list[int]:
+    def _seeds(cls, seeds: Any) -> int | list[int] | SeedPlan:
+        if isinstance(seeds, dict):
+            return _seed_plan(seeds)
         allowed = (
             f"expected a seed count (an integer from 1 to {limits.MAX_SEEDS:,}) or a list "
-            "of distinct non-negative integers"
+            "of distinct non-negative integers, or {sequential: {...}}"
         )
         if _is_int(seeds):
             if not 1 <= seeds <= limits.MAX_SEEDS:
@@ -251,7 +317,14 @@ class Suite(_Model):
             return entry.name
         return entry.card if isinstance(entry.card, str) else str(entry.card.get("name", "inline"))
 
+    @property
+    def sequential(self) -> SequentialSeeds | None:
+        return self.seeds.sequential if isinstance(self.seeds, SeedPlan) else None
+
     def seed_list(self) -> list[int]:
+        """Every seed the suite may run (a sequential plan: all its stages)."""
+        if isinstance(self.seeds, SeedPlan):
+            return list(range(self.seeds.sequential.max))
         return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
 
     def env_entries(self) -> list[EnvEntry]:

@@ -73,7 +73,15 @@ class Store:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._lock_fd = fd
+        self._remove_stale_temp_files()
         return self
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files of a writer that was killed mid-write (only the lock holder writes)."""
+        for folder in (self.root, self.records_dir):
+            if folder.is_dir():
+                for tmp in folder.glob(".*.tmp"):
+                    tmp.unlink(missing_ok=True)
 
     def unlock(self) -> None:
         if self._lock_fd is not None:

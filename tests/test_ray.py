@@ -85,7 +85,8 @@ def test_trial_timeout_on_ray(tmp_path, suite_file, ray_instance):
         )
     )
     out = tmp_path / "r"
-    rlbench.run_suite(suite, out, executor="ray", trial_timeout=5, progress=False)
+    # generous: on Ray the timeout also counts the worker's first import
+    rlbench.run_suite(suite, out, executor="ray", trial_timeout=20, progress=False)
     res = rlbench.load(out).trials.set_index("seed")
     assert res.loc[0, "reason"] == "timeout" and res.loc[1, "status"] == "done"
 

@@ -5,12 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
-
-import pytest
 
 import rlbench
 from rlbench.records import strip_timing
@@ -83,16 +78,18 @@ def test_timeout_and_retry_failed(tmp_path, suite_file):
         seeds=2, agents=[{"card": "hangs", "hparams": {"bad_seed": 0}}], cards=[str(CARDS)]
     )
     out = tmp_path / "r"
-    proc = run_cli("run", path, "--out", out, "--trial-timeout", "3", "--no-progress")
+    # the timeout counts the trial, not its worker's start-up; 8 s leave the
+    # good seed (well under a second) room on a loaded machine
+    proc = run_cli("run", path, "--out", out, "--trial-timeout", "8", "--no-progress")
     assert proc.returncode == 1
     t = rlbench.load(out).trials.set_index("seed")
-    assert t.loc[0, "reason"] == "timeout" and "timed out after 3 s" in t.loc[0, "error"]
+    assert t.loc[0, "reason"] == "timeout" and "timed out after 8 s" in t.loc[0, "error"]
     assert t.loc[1, "status"] == "done"
     # a plain rerun skips the failure; --retry-failed reruns it (and it fails again)
-    again = run_cli("run", path, "--out", out, "--no-progress", "--trial-timeout", "3")
+    again = run_cli("run", path, "--out", out, "--no-progress", "--trial-timeout", "1")
     assert "ran 0" in again.stderr and again.returncode == 1
     retry = run_cli(
-        "run", path, "--out", out, "--no-progress", "--trial-timeout", "3", "--retry-failed"
+        "run", path, "--out", out, "--no-progress", "--trial-timeout", "1", "--retry-failed"
     )
     assert "ran 1" in retry.stderr
 
@@ -108,44 +105,36 @@ def test_results_do_not_depend_on_worker_count(tmp_path, suite_file):
 
 
 def test_kill_and_resume(tmp_path, suite_file):
-    path = suite_file(
-        seeds=8, agents=[{"card": "slow", "hparams": {"sleep": 0.4}}], cards=[str(CARDS)]
-    )
+    """SIGKILL of driver and workers mid-sweep: the resumed folder equals a clean run."""
+    from tests.test_signals import gated_suite, start_driver, wait_for
+
+    gate = tmp_path / "gate"
+    path = gated_suite(suite_file, gate, free_below=3, seeds=8)
     out = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rlbench.cli",
-            "run",
-            str(path),
-            "--out",
-            str(out),
-            "--workers",
-            "2",
-            "--no-progress",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while len(Store(out).record_ids()) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    proc = start_driver(path, out, ignore_sigint=False)
+    # three seeds pass the gate and are stored; the next two wait at it
+    wait_for(lambda: len(Store(out).record_ids()) == 3, "three records")
+    wait_for(lambda: len(list(gate.glob("started-*"))) == 5, "two trials at the gate")
     os.killpg(proc.pid, signal.SIGKILL)  # driver and workers, no chance to clean up
-    proc.wait()
+    proc.communicate()
     partial = Store(out).record_ids()
-    assert 3 <= len(partial) < 8
-    assert not list((out / "records").glob("*.tmp")) or True  # temp files are ignored by readers
+    assert len(partial) == 3
+    # a SIGKILL may leave a write's temporary file behind: readers never see it
+    # as a record, and the resumed run below removes it
+    stray = out / "records" / ".stray.json.tmp"
+    stray.write_text('{"trial_id": "half')
+    assert Store(out).record_ids() == partial
+    (gate / "open").touch()
     resumed = run_cli("run", path, "--out", out, "--workers", "2", "--no-progress")
     assert resumed.returncode == 0, resumed.stderr
-    assert f"skipped {len(partial)} already stored" in resumed.stderr
+    assert "ran 5, skipped 3 already stored" in resumed.stderr
     clean = tmp_path / "clean"
     assert run_cli("run", path, "--out", clean, "--workers", "2", "--no-progress").returncode == 0
     assert records(out) == records(clean)
     assert len(records(out)) == 8
     for rec_file in (out / "records").glob("*.json"):
         json.loads(rec_file.read_text())  # every stored file is complete
+    assert not list((out / "records").glob("*.tmp"))
 
 
 def test_second_writer_refuses(tmp_path, suite_file):
@@ -164,37 +153,3 @@ def test_growing_a_suite_reuses_records(tmp_path, suite_file):
     assert run_cli("run", small, "--out", out, "--no-progress").returncode == 0
     proc = run_cli("run", big, "--out", out, "--no-progress")
     assert proc.returncode == 0 and "ran 4, skipped 2" in proc.stderr
-
-
-@pytest.mark.parametrize("signum", [signal.SIGINT])
-def test_ctrl_c_keeps_finished(tmp_path, suite_file, signum):
-    path = suite_file(
-        seeds=6, agents=[{"card": "slow", "hparams": {"sleep": 0.5}}], cards=[str(CARDS)]
-    )
-    out = tmp_path / "r"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rlbench.cli",
-            "run",
-            str(path),
-            "--out",
-            str(out),
-            "--workers",
-            "1",
-            "--no-progress",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while len(Store(out).record_ids()) < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signum)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
-    kept = Store(out).record_ids()
-    assert 1 <= len(kept) < 6

@@ -100,10 +100,36 @@ def compare_command(
         envs = sorted({env for scores in matrices.values() for env in scores.envs})
         references = env_reference_scores(envs)
     result = compare(trials, metric, chosen, references, reps, seed, confidence, nan_policy)
+    from rlbench import sequential
+
+    state = sequential.read(path) if path.is_dir() else None
     if json_output:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
+        body = result.to_dict()
+        if state is not None:
+            body["sequential"] = {
+                "decisions": sequential.decision_rows(state),
+                "note": sequential.caveat(state),
+            }
+        typer.echo(json.dumps(body, indent=2))
         return
+    if state is not None:
+        print_sequential(state)
     _print_comparison(result)
+
+
+def print_sequential(state: dict) -> None:
+    """The decisions of a sequential study, as a terminal table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rlbench.sequential import caveat, decision_rows
+
+    table = Table(title="Sequential decisions", caption=caveat(state))
+    for column in ("env", "question", "decision", "stage", "seeds"):
+        table.add_column(column)
+    for row in decision_rows(state):
+        table.add_row(*(str(row[c]) for c in ("env", "question", "decision", "stage", "seeds")))
+    Console(markup=False).print(table)
 
 
 def _print_comparison(result) -> None:

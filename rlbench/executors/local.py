@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -25,18 +26,36 @@ from typing import Any
 from rlbench.runner import failed_record, timeout_record
 from rlbench.trials import Trial
 
+READY = "ready"
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def _worker_main(conn: Connection, log_path: str | None) -> None:
+def _exit_with_driver(driver_pid: int, every: float = 0.5) -> None:
+    """End this worker soon after its driver is gone (even by SIGKILL).
+
+    A worker busy with a trial does not read its pipe, so it would otherwise
+    run on as an orphan until the trial ends.
+    """
+    while True:
+        time.sleep(every)
+        if os.getppid() != driver_pid:
+            os._exit(1)
+
+
+def _worker_main(conn: Connection, log_path: str | None, driver_pid: int) -> None:
+    # the driver handles Ctrl-C and SIGTERM (a signal sent to the whole group
+    # reaches the workers too) and stops the workers itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_driver, args=(driver_pid,), daemon=True).start()
     if log_path:
         # MuJoCo prints harmless warnings straight to fd 2; keep them in a log
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(fd, 2)
         os.close(fd)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C
     from rlbench.runner import run_trial
 
+    conn.send(READY)  # a trial's timeout starts now, not while the worker imports
     while True:
         try:
             trial = conn.recv()
@@ -88,7 +107,9 @@ class LocalExecutor:
         saved = {k: os.environ.get(k) for k in THREAD_VARS}
         os.environ.update({k: "1" for k in THREAD_VARS})  # one BLAS thread per worker
         try:
-            proc = self._ctx.Process(target=_worker_main, args=(child, log), daemon=True)
+            proc = self._ctx.Process(
+                target=_worker_main, args=(child, log, os.getpid()), daemon=True
+            )
             proc.start()
         finally:
             for k, v in saved.items():
@@ -111,8 +132,11 @@ class LocalExecutor:
         as failed records. KeyboardInterrupt stops the workers and propagates.
         """
         queue = deque(trials)
-        slots = [self._start(i) for i in range(min(self.workers, len(queue)))]
+        slots: list[_Slot] = []
         try:
+            # inside the try: a stop while workers start still stops those started
+            for i in range(min(self.workers, len(queue))):
+                slots.append(self._start(i))
             while True:
                 for slot in slots:
                     if slot.trial is None and queue:
@@ -134,6 +158,9 @@ class LocalExecutor:
                         continue
                     if slot.conn in ready or slot.process.sentinel in ready:
                         record = self._receive(slot)
+                        if isinstance(record, str):  # READY
+                            slot.started = time.monotonic()
+                            continue
                         if record is None:
                             slot.process.join(5)
                             code = slot.process.exitcode
@@ -161,7 +188,7 @@ class LocalExecutor:
         finally:
             self._shutdown(slots)
 
-    def _receive(self, slot: _Slot) -> dict[str, Any] | None:
+    def _receive(self, slot: _Slot) -> dict[str, Any] | str | None:
         try:
             if slot.conn.poll():
                 return slot.conn.recv()

@@ -91,6 +91,7 @@ class RayExecutor:
     ) -> None:
         ray = self.ray
         started_here = self._init()
+        running: dict[Any, tuple[Trial, float]] = {}
         try:
             task = ray.remote(_run_trial_task).options(
                 num_cpus=self.cpus_per_trial, max_retries=self.max_retries, retry_exceptions=False
@@ -100,7 +101,6 @@ class RayExecutor:
             # then a running one (timeouts) and the driver holds few refs
             capacity = max(1, int(cpus // self.cpus_per_trial))
             queue = deque(trials)
-            running: dict[Any, tuple[Trial, float]] = {}
             while queue or running:
                 while queue and len(running) < capacity:
                     trial = queue.popleft()
@@ -119,6 +119,10 @@ class RayExecutor:
                             running.pop(ref)
                             on_result(timeout_record(trial, self.trial_timeout))
         finally:
+            # on a stop (Ctrl-C, SIGTERM) the trials in flight end with the run,
+            # also on a cluster that outlives it
+            for ref in running:
+                ray.cancel(ref, force=True)
             if started_here:
                 ray.shutdown()
 
