@@ -187,6 +187,10 @@ class AgentCard(_Model):
     hparams: dict[str, HParamSpec] = Field(default_factory=dict)
     constraints: list[str] = Field(default_factory=list)
     per_env: dict[str, PerEnv] = Field(default_factory=dict)
+    # seed batching (rlbench.batching): a factory taking a list of contexts, and
+    # how many seeds of one config it trains together unless --batch-seeds says
+    batch_entry: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    batch_seeds: int = Field(default=1, ge=1)
     path: str = ""
 
     @model_validator(mode="before")

@@ -8,14 +8,27 @@ Exit codes: 0 success, 1 some trials failed, 2 bad input, 130 interrupted (Ctrl-
 from __future__ import annotations
 
 import sys
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from rlbench.errors import InputError
+from rlbench.errors import FolderWarning, InputError
 from rlbench.usage import OneLineGroup
+
+_format_warning = warnings.formatwarning
+
+
+def _one_line_warning(message, category, filename, lineno, line=None):
+    """A results folder's warnings as one line each, like the errors."""
+    if issubclass(category, FolderWarning):
+        return f"rlbench: warning: {message}\n"
+    return _format_warning(message, category, filename, lineno, line)
+
+
+warnings.formatwarning = _one_line_warning
 
 app = typer.Typer(
     name="rlbench",
@@ -73,8 +86,30 @@ def run(
         bool, typer.Option(help="Write the HTML report (OUT/report) afterwards.")
     ] = False,
     cards: CardsOpt = None,
+    allow_changed_suite: Annotated[
+        bool,
+        typer.Option(
+            help="Accept a suite that changes the study already in OUT (budget, evaluation, "
+            "an agent's hyperparameters, ...): records of the changed settings move into "
+            "OUT/superseded/ and OUT follows the new suite. Without it such a run is refused; "
+            "adding seeds, configs, agents or envs never needs it."
+        ),
+    ] = False,
+    batch_seeds: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Seeds of one config trained together in one worker, for cards that "
+            "batch seeds (td3-batched, ddpg-batched) [default: the card's batch_seeds].",
+        ),
+    ] = None,
 ) -> None:
-    """Run a suite (resumable: done trials are skipped)."""
+    """Run a suite (resumable: done trials are skipped).
+
+    OUT must be new, empty, or a results folder of a compatible suite; a folder
+    holding anything else is refused, and unreadable or stray record files are
+    moved into OUT/quarantine/ (never deleted) and their trials rerun.
+    """
     from rlbench.cards import check_card_dir
     from rlbench.driver import default_out, run_suite
     from rlbench.spec import load_suite
@@ -88,12 +123,14 @@ def run(
     plan = expand(spec, suite_catalog(spec, tuple(str(c) for c in cards or ())))
     root = out or default_out(spec)
     if dry_run:
-        _print_plan(plan, root)
+        _print_plan(plan, root, allow_changed_suite)
         return
     summary = run_suite(
         spec, root, workers=workers, executor=executor, retry_failed=retry_failed,
         trial_timeout=trial_timeout, address=address, max_retries=max_retries,
         cpus_per_trial=cpus_per_trial, progress=progress, plan=plan,
+        allow_changed_suite=allow_changed_suite,
+        batch_seeds=batch_seeds,
     )  # fmt: skip
     con = _console(stderr=True)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items()))
@@ -129,14 +166,15 @@ def _signal_name(signum: int | None) -> str:
     return signal.Signals(signum or signal.SIGINT).name
 
 
-def _print_plan(plan, root: Path) -> None:
+def _print_plan(plan, root: Path, allow_changed_suite: bool = False) -> None:
     from collections import defaultdict
 
     from rich.table import Table
 
-    from rlbench.store import Store
+    from rlbench.folder import assess_folder
 
-    done = Store(root).record_ids()
+    start, aside = assess_folder(root, plan, allow_changed_suite)  # refuses as run would
+    done = set(start.stored)
     rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     configs: dict[tuple[str, str], set[str]] = defaultdict(set)
     for t in plan.trials:
@@ -178,6 +216,12 @@ def _print_plan(plan, root: Path) -> None:
             )
         con.print(per_config)
     con.print(f"total: {len(plan.trials)} trials, {plan.total_steps:,} env steps")
+    if aside:
+        con.print(f"{len(aside)} record files would be moved into quarantine/ or superseded/")
+    from rlbench.cross_env_check import cross_env_support
+
+    for line in cross_env_support(plan):
+        con.print(line)
     if plan.dropped:
         con.print(f"dropped {len(plan.dropped)} infeasible or duplicate configs:")
         for d in plan.dropped:
@@ -299,7 +343,7 @@ class Table_(str, Enum):
 
 @app.command()
 def export(
-    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    path: Annotated[Path, typer.Argument(help="Results folder or runs table (CSV, parquet).")],
     out: Annotated[Path, typer.Option(help="Output file.")],
     format: Annotated[ExportFormat, typer.Option(help="csv or parquet.")] = ExportFormat.csv,
     table: Annotated[
@@ -307,11 +351,14 @@ def export(
     ] = Table_.trials,
 ) -> None:
     """Export a results folder's trials or curves table."""
+    from rlbench.folder import ensure_dir
     from rlbench.store import load
 
     res = load(path)
     frame = res.trials if table is Table_.trials else res.curves
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a folder; name the file to write, e.g. {out}/trials.csv")
+    ensure_dir(out.parent, "output folder")
     if format is ExportFormat.csv:
         frame.to_csv(out, index=False)
     else:
@@ -321,10 +368,12 @@ def export(
 
 def _register_commands() -> None:
     """Commands defined in rlbench.commands (each imports only typer at the top)."""
+    from rlbench.commands.importing import import_command
     from rlbench.commands.report import plot_command, report_command
     from rlbench.commands.reproduce import reproduce_command
     from rlbench.commands.sensitivity import sensitivity_command
     from rlbench.commands.stats import compare_command, power_command
+    from rlbench.commands.tune import tune_command
 
     app.command("compare")(compare_command)
     app.command("power")(power_command)
@@ -332,6 +381,8 @@ def _register_commands() -> None:
     app.command("report")(report_command)
     app.command("plot")(plot_command)
     app.command("reproduce")(reproduce_command)
+    app.command("tune")(tune_command)
+    app.command("import")(import_command)
 
 
 _register_commands()
@@ -343,11 +394,20 @@ def main() -> None:
     Ctrl-C and SIGTERM stop any command with 130 / 143 and one line, even in a
     process that was started with SIGINT ignored (a background job).
     """
-    from rlbench.signals import exit_code, stop_on_signals
+    import signal
+
+    from rlbench.signals import exit_code, stop_on_signals, unreported_stop
 
     try:
         with stop_on_signals():
             app()
+    except SystemExit:
+        # typer ends a command that a signal stopped with a silent exit 130
+        signum = unreported_stop()
+        if signum is None:
+            raise
+        print(f"rlbench: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        sys.exit(128 + signum)
     except InputError as exc:
         print(f"rlbench: error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -16,8 +16,10 @@ from typing import Any
 
 import yaml
 
+from rlbench.batching import group
 from rlbench.errors import InputError
-from rlbench.signals import deferred, exit_code, stop_on_signals
+from rlbench.folder import check_target, open_for_run, record_run
+from rlbench.signals import deferred, exit_code, mark_reported, stop_on_signals
 from rlbench.spec import Suite, load_suite
 from rlbench.store import Store, run_entry
 from rlbench.trials import Plan, Trial, expand
@@ -88,7 +90,9 @@ def run_suite(
     cpus_per_trial: float = 1.0,
     progress: bool = True,
     plan: Plan | None = None,
+    allow_changed_suite: bool = False,
     _stage: bool = False,
+    batch_seeds: int | None = None,
 ) -> RunSummary:
     """Run a suite into a results folder, resuming what is already there.
 
@@ -103,6 +107,11 @@ def run_suite(
         plan: the expanded suite, or the part of it to run (default: all of it).
             A suite with sequential seeds runs in stages (`rlbench.sequential`);
             ``_stage`` marks one stage's call.
+        allow_changed_suite: accept a suite that changes the folder's study (budget,
+            evaluation, an agent's hyperparameters, ...): the records of the changed
+            settings move into ``superseded/`` and the folder follows the new suite.
+        batch_seeds: seeds per worker for cards with a ``batch_entry``
+            (``rlbench.batching``); None: each card's ``batch_seeds``.
 
     Returns:
         A RunSummary; ``exit_code`` is 0 when every trial of the suite is done.
@@ -114,6 +123,7 @@ def run_suite(
         suite = load_suite(str(suite))
     plan = plan or expand(suite)
     root = Path(out) if out is not None else default_out(suite)
+    check_target(root)  # a file, a foreign or read-only folder: refused before any write
     if suite.sequential is not None and not _stage:
         from functools import partial
 
@@ -123,7 +133,7 @@ def run_suite(
             run_suite, suite, root, workers=workers, executor=executor,
             retry_failed=retry_failed, trial_timeout=trial_timeout, address=address,
             max_retries=max_retries, cpus_per_trial=cpus_per_trial, progress=progress,
-            _stage=True,
+            allow_changed_suite=allow_changed_suite, _stage=True, batch_seeds=batch_seeds,
         )  # fmt: skip
         return run_sequential(plan, root, lambda sub: stage(plan=sub))
     executor_obj = make_executor(
@@ -135,7 +145,8 @@ def run_suite(
         run_open = False
         try:
             with deferred():  # the run's entry is written whole, or not at all
-                stored.update(store.statuses())
+                start = open_for_run(store, plan, allow_changed_suite)
+                stored.update(start.stored)
                 todo = [
                     trial
                     for trial in plan.trials
@@ -143,14 +154,16 @@ def run_suite(
                     or (retry_failed and stored[trial.trial_id][0] == "failed")
                 ]
                 summary.skipped = len(plan.trials) - len(todo)
-                store.write_suite(resolved_suite_yaml(suite))
-                store.add_run(
+                record_run(
+                    store,
+                    start,
+                    resolved_suite_yaml(suite),
                     {
                         **run_entry(" ".join(sys.argv), len(plan.trials)),
                         "executor": executor,
                         "to_run": len(todo),
                         "dropped": plan.dropped,
-                    }
+                    },
                 )
                 run_open = True
             bar = _Progress(todo, enabled=progress and bool(todo))
@@ -165,10 +178,12 @@ def run_suite(
 
             with bar:
                 if todo:
-                    executor_obj.run(todo, on_result, on_start=bar.started)
+                    units = group(todo, batch_seeds)  # seed batches; records stay per trial
+                    executor_obj.run(units, on_result, on_start=bar.started)
         except KeyboardInterrupt as exc:
             summary.interrupted = True
             summary.signal = exit_code(exc) - 128
+            mark_reported()  # the summary says so
         if run_open:
             with deferred():
                 store.update_last_run(
@@ -191,25 +206,29 @@ def _short(text: str, width: int = 160) -> str:
 
 
 class _Progress:
-    """Rich progress bar: trials done/failed/running, env steps/s, ETA."""
+    """Rich progress bar: trials done/failed/running, env steps/s, ETA.
+
+    At start it says what the run costs on this machine (`rlbench.eta`): the
+    planned env steps and the env's measured steps/s, before any trial ends.
+    """
 
     def __init__(self, todo: list[Trial], enabled: bool):
+        from rlbench.eta import planned_env_steps
+
         self.enabled = enabled
-        self.total_steps = sum(t.budget_steps for t in todo)
+        self.planned = {t.trial_id: sum(planned_env_steps(t)) for t in todo}
+        self.total_steps = sum(self.planned.values())  # training + evaluation env steps
         self.n = len(todo)
         self.done = self.failed = self.running = 0
-        self.steps = 0
+        self.steps = 0  # env steps of the finished trials
         self.t0 = time.monotonic()
+        self.todo = todo
+        self.rate: float | None = None  # one process' env steps/s, measured at start
         if enabled:
             from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+            self._console = Console(stderr=True)
             self._progress = Progress(
                 TextColumn("[bold]trials"),
                 BarColumn(),
@@ -220,17 +239,22 @@ class _Progress:
                 ),
                 TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
+                TextColumn("ETA {task.fields[eta]}"),
+                console=self._console,
                 transient=False,
             )
             self._task = self._progress.add_task(
-                "run", total=self.n, done=0, failed=0, running=0, rate=""
+                "run", total=self.n, done=0, failed=0, running=0, rate="", eta="-"
             )
 
     def __enter__(self) -> _Progress:
         if self.enabled:
+            from rlbench.eta import measure_rates, start_line, weighted_rate
+
+            rates = measure_rates(self.todo)
+            self.rate = weighted_rate(self.todo, rates)
+            self._console.print(start_line(self.todo, rates), markup=False, highlight=False)
+            self.t0 = time.monotonic()
             self._progress.__enter__()
         return self
 
@@ -246,17 +270,21 @@ class _Progress:
         self.running = max(0, self.running - 1)
         if record["status"] == "done":
             self.done += 1
-            self.steps += record["budget_steps"]
         else:
             self.failed += 1
+        self.steps += self.planned.get(record["trial_id"], record["budget_steps"])
         self._update(advance=1)
 
     def _update(self, advance: int = 0) -> None:
         if not self.enabled:
             return
+        from rlbench.eta import duration_text, eta_seconds
+
         elapsed = max(time.monotonic() - self.t0, 1e-9)
         rate = f"{self.steps / elapsed:,.0f} steps/s" if self.steps else ""
+        left = eta_seconds(self.total_steps - self.steps, self.steps, elapsed, self.running,
+                           self.rate)  # fmt: skip
         self._progress.update(
             self._task, advance=advance, done=self.done, failed=self.failed,
-            running=self.running, rate=rate,
+            running=self.running, rate=rate, eta=duration_text(left) if left is not None else "-",
         )  # fmt: skip

@@ -119,3 +119,7 @@ class TrialDiverged(TrialFailure):
         self.step = step
         self.detail = detail
         super().__init__(f"diverged at step {step}: {detail}")
+
+
+class FolderWarning(UserWarning):
+    """A file of a results folder that was ignored or moved aside (named in the message)."""

@@ -20,6 +20,9 @@ from typing import Any
 TIMING_FIELDS = ("started", "ended", "wall_time")
 """Record fields that vary between runs (also ``curve.wall_time``)."""
 
+SUMMARY_KEYS = ("final_return", "auc", "best_return", "threshold_step", "threshold_episodes")
+"""The summary metrics of every record (see `summarize`)."""
+
 _VERSIONED = ("rlbench", "numpy", "gymnasium", "mujoco", "stable-baselines3", "torch", "scipy")
 
 
@@ -141,3 +144,41 @@ def strip_timing(record: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in record.items() if k not in TIMING_FIELDS}
     out["curve"] = {k: v for k, v in record["curve"].items() if k != "wall_time"}
     return out
+
+
+_RECORD_TYPES: dict[str, tuple[type, ...]] = {
+    "trial_id": (str,), "agent": (str,), "card": (str,), "env": (str,), "config_id": (str,),
+    "seed": (int,), "hparams": (dict,), "perturbation": (dict,), "budget_steps": (int,),
+    "eval_every": (int,), "eval_episodes": (int,), "status": (str,), "curve": (dict,),
+    "summary": (dict,), "provenance": (dict,), "started": (int, float), "ended": (int, float),
+    "wall_time": (int, float),
+}  # fmt: skip
+_CURVE_KEYS = ("step", "episodes", "return_mean", "return_std")
+
+
+def record_problem(record: Any) -> str | None:
+    """What keeps a JSON value from being a usable trial record, or None when it is one.
+
+    Checks the fields that ``rlbench.load`` and the driver read (names, types,
+    status, summary keys, equal-length curve lists), not the numbers themselves.
+    """
+    if not isinstance(record, dict):
+        return f"not a trial record (a JSON {type(record).__name__}, not an object)"
+    missing = [k for k in (*_RECORD_TYPES, "error", "reason", "threshold") if k not in record]
+    if missing:
+        shown = ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else "")
+        return f"not a trial record (no {shown})"
+    for key, types in _RECORD_TYPES.items():
+        value = record[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            return f"not a trial record ({key} is a {type(value).__name__})"
+    if record["status"] not in ("done", "failed"):
+        return f"not a trial record (status {record['status']!r})"
+    if any(k not in record["summary"] for k in SUMMARY_KEYS):
+        return "not a trial record (its summary lacks a metric)"
+    curve = record["curve"]
+    if not all(isinstance(curve.get(k), list) for k in _CURVE_KEYS):
+        return "not a trial record (its curve lacks step, episodes or returns)"
+    if len({len(curve[k]) for k in _CURVE_KEYS}) != 1:
+        return "not a trial record (its curve lists differ in length)"
+    return None

@@ -2,13 +2,16 @@
 
 `build_report` writes every figure (PNG + PDF), every table (CSV) and
 ``index.html``, from the inputs that `rlbench.figures.report_data.ReportData`
-prepares (re-exported here with `Options` and `KINDS`).
+prepares (re-exported here with `Options` and `KINDS`). The page is the
+`SECTIONS` in order, each a function ``(ReportData, ReportWriter) -> html``;
+`rlbench.figures.report_writer.ReportWriter` decides what becomes an image.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -18,16 +21,19 @@ from rlbench.figures import html as page
 from rlbench.figures.report_data import (  # noqa: F401  # re-exported: the report's API
     KINDS,
     PER_SEED_LINES_MAX,
+    SENSITIVITY_FIGURES,
     Options,
     ReportData,
     sensitivity_figures,
 )
-from rlbench.figures.style import save_figure
+from rlbench.figures.report_writer import ReportWriter
 from rlbench.figures.tables import (
     aggregates_table,
+    aggregates_view,
     improvement_table,
     per_env_table,
     power_table,
+    reader_view,
     seed_split_table,
     tests_table,
 )
@@ -35,7 +41,7 @@ from rlbench.store import Results
 
 
 def _time(stamp: object) -> str:
-    if not isinstance(stamp, (int, float)):
+    if not isinstance(stamp, (int, float)) or stamp != stamp:  # NaN: a table has no times
         return "-"
     return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M:%S UTC"
@@ -75,11 +81,171 @@ def provenance_tables(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(runs), environments
 
 
+Section = Callable[[ReportData, ReportWriter], str]
+"""A report section: returns its HTML ('' leaves the section out), writing files through
+the writer. Add a section by writing one and listing it in `SECTIONS`."""
+
+
+def _kind(
+    report: ReportData, writer: ReportWriter, kind: str, title: str, table_follows: bool = False
+) -> str:
+    """One of `ReportData`'s figure kinds (stem: the kind, ``-`` as ``_``), with its caption."""
+    return writer.figure(lambda: report.figure(kind), kind.replace("-", "_"), title,
+                         lambda: report.caption(kind), table_follows)  # fmt: skip
+
+
+def trials_section(report: ReportData, writer: ReportWriter) -> str:
+    return writer.table(report.status, "trials",
+        "Trials per agent and env, all configs and statuses; "
+        f"the figures use the base configs' done trials. {report.scope()}")  # fmt: skip
+
+
+def curves_section(report: ReportData, writer: ReportWriter) -> str:
+    return _kind(report, writer, "curves", "learning curves") + _kind(
+        report, writer, "percentiles", "percentile bands"
+    )
+
+
+def seeds_section(report: ReportData, writer: ReportWriter) -> str:
+    body = _kind(report, writer, "seeds", "final scores over seeds")
+    comparison = report.comparison
+    if comparison is not None:
+        mean = comparison.agents[0].task_means[0]
+        body += writer.table(
+            per_env_table(comparison),
+            "per_env",
+            f"Per env, {report._score()}: mean over seeds with its {mean.describe()}; "
+            f"median, IQM, std over seeds. {report.scope()}",
+        )
+    return body
+
+
+def aggregates_section(report: ReportData, writer: ReportWriter) -> str:
+    body = _kind(report, writer, "aggregates", "aggregate metrics", table_follows=True)
+    if report.aggregates:
+        frame = aggregates_table(report.aggregates)
+        body += writer.table(frame, "aggregates", report.caption("aggregates"),
+                             view=aggregates_view(frame))  # fmt: skip
+    return body + _kind(report, writer, "profiles", "performance profiles")
+
+
+def comparisons_section(report: ReportData, writer: ReportWriter) -> str:
+    comparison = report.comparison
+    if comparison is None or not comparison.pairs:
+        writer.remove_images("improvement")  # of an earlier report: stale now
+        return ""
+    body = _kind(report, writer, "improvement", "probability of improvement", True)
+    body += writer.table(improvement_table(comparison), "improvement",
+                         report.caption("improvement"))  # fmt: skip
+    tests = tests_table(comparison)
+    shown = reader_view(tests).drop(columns=["welch_t", "welch_p"])  # the CSV has them
+    return body + writer.table(tests, "tests",
+        "Per env: Welch's t-test (p Holm-adjusted over all pairs and envs; t and raw p in the "
+        "CSV), Mann-Whitney U (p), Hedges' g (exact J) and Vargha-Delaney A of x vs y, on the "
+        f"{report._score()}. {report.scope()}", view=shown)  # fmt: skip
+
+
+def seeds_needed_section(report: ReportData, writer: ReportWriter) -> str:
+    body = _kind(report, writer, "seed-split", "seed splits", table_follows=bool(report.splits))
+    if report.splits:
+        body += writer.table(seed_split_table(report.splits), "seed_split",
+                             report.caption("seed-split"))  # fmt: skip
+    has_power = bool(report.power and any(report.power.values()))
+    body += _kind(report, writer, "power", "statistical power", table_follows=has_power)
+    if has_power:
+        body += writer.table(power_table(report.power), "power", report.caption("power"))
+    return body
+
+
+def sensitivity_section(report: ReportData, writer: ReportWriter) -> str:
+    try:
+        figures = sensitivity_figures(report.all_trials)
+    except InputError as error:
+        for stem, _, _ in SENSITIVITY_FIGURES:
+            writer.remove_images(stem)  # of an earlier report: stale now
+        return f"<p>No sensitivity analysis: {page.escape(error)}.</p>"
+    return "".join(
+        writer.figure(draw, stem, title, f"{caption} All configs, done trials.")
+        for stem, title, caption, draw in figures
+    )
+
+
+def cross_env_section_(report: ReportData, writer: ReportWriter) -> str:
+    """Several envs with configs shared across them: the performance-sensitivity plane."""
+    from rlbench.figures.cross_env import cross_env_section
+
+    options = report.options
+    html = cross_env_section(report.all_trials, writer.out_dir, writer.formats, writer.table,
+                             options.metric, options.reps, options.seed)  # fmt: skip
+    return html or ""
+
+
+def tuning_section(report: ReportData, writer: ReportWriter) -> str:
+    """A folder written by `rlbench tune`: its history, optimism and held-out curves."""
+    if not (report.results.path / "tune.json").exists():
+        return ""
+    from rlbench.tune.report import tune_section
+
+    return tune_section(report.results, writer.out_dir, writer.formats, writer.table)
+
+
+def failures_section(report: ReportData, writer: ReportWriter) -> str:
+    failed = report.all_trials[report.all_trials["status"] != "done"]
+    if not len(failed):
+        return ""
+    frame = failed[["agent", "env", "perturbation", "seed", "status", "reason", "error"]].copy()
+    frame["error"] = (
+        frame["error"].fillna("").map(lambda e: str(e).splitlines()[0][:160] if e else "")
+    )
+    return writer.table(frame, "failures", "Trials not done (all configs); they are in no figure.")
+
+
+def provenance_section(report: ReportData, writer: ReportWriter) -> str:
+    runs, environments = provenance_tables(report.results)
+    suite = report.results.path / "suite.yaml"
+    text = suite.read_text() if suite.exists() else "(no suite.yaml in the results folder)"
+    return (
+        f"<h3>Suite</h3><pre>{page.escape(text)}</pre>"
+        + "<h3>Runs</h3>" + writer.table(runs, "runs", "The runs recorded in manifest.json.")
+        + "<h3>Software and machines</h3>"
+        + writer.table(environments, "provenance",
+                       "Distinct versions, Python, host and git commit found in the records, "
+                       "with the records' start and end times.", view=_fields_as_rows(environments))
+    )  # fmt: skip
+
+
+def _fields_as_rows(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """A table of few rows and many columns, transposed: a row per field (None otherwise)."""
+    if frame.empty or len(frame) > 3:
+        return None
+    view = frame.astype(object).where(frame.notna(), "").T.reset_index()
+    view.columns = ["field", *[f"provenance {i + 1}" if len(frame) > 1 else "value"
+                               for i in range(len(frame))]]  # fmt: skip
+    return view.astype(str)
+
+
+SECTIONS: tuple[tuple[str, Section], ...] = (
+    ("Trials", trials_section),
+    ("Learning curves", curves_section),
+    ("Scores over seeds", seeds_section),
+    ("Aggregate metrics", aggregates_section),
+    ("Comparisons", comparisons_section),
+    ("How many seeds", seeds_needed_section),
+    ("Sensitivity", sensitivity_section),
+    ("Cross-env sensitivity", cross_env_section_),
+    ("Tuning", tuning_section),
+    ("Failures", failures_section),
+    ("Provenance", provenance_section),
+)
+"""The report's sections in page order: ``(title, section)``."""
+
+
 def build_report(
     path: Path | str,
     out: Path | str | None = None,
     options: Options | None = None,
     formats: tuple[str, ...] = ("png", "pdf"),
+    sections: Sequence[tuple[str, Section]] = SECTIONS,
 ) -> Path:
     """Writes the report of a results folder: ``index.html``, figures and CSV tables.
 
@@ -88,6 +254,7 @@ def build_report(
         out: the report folder (default ``path/report``).
         options: metric, resamples, seed, confidence level (default `Options()`).
         formats: figure formats (PNG is always written: the page shows it).
+        sections: ``(title, section)`` in page order (default `SECTIONS`).
 
     Returns:
         The path of ``index.html``.
@@ -95,85 +262,18 @@ def build_report(
     Raises:
         InputError: not a results folder, or no records.
     """
+    from rlbench.folder import ensure_dir
     from rlbench.store import load
 
     options = options or Options()
     results = load(path)
     out_dir = Path(out) if out is not None else results.path / "report"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    formats = ("png", *[f for f in formats if f != "png"])
+    if out is None and results.path.is_file():  # a runs table: the report goes beside it
+        out_dir = results.path.with_name(f"{results.path.stem}-report")
+    out_dir = ensure_dir(out_dir, "report")
     report = ReportData(results, options)
-    sections: list[tuple[str, str]] = []
-
-    def write_table(frame: pd.DataFrame, name: str, caption: str) -> str:
-        frame.to_csv(out_dir / f"{name}.csv", index=False)
-        return page.table(frame, caption, f"{name}.csv")
-
-    def write_figure(kind: str, stem: str, title: str) -> str:
-        try:
-            figure = report.figure(kind)
-        except InputError as error:
-            return f'<p class="note">{page.escape(title)} not drawn: {page.escape(error)}</p>'
-        save_figure(figure, out_dir / stem, formats)
-        return page.figure(stem, report.caption(kind), formats, title)
-
-    status = report.status
-    sections.append(("Trials", write_table(status, "trials",
-        "Trials per agent and env, all configs and statuses; "
-        f"the figures use the base configs' done trials. {report.scope()}")))  # fmt: skip
-    sections.append(
-        (
-            "Learning curves",
-            write_figure("curves", "curves", "learning curves")
-            + write_figure("percentiles", "percentiles", "percentile bands"),
-        )
-    )
-    body = write_figure("seeds", "seeds", "final scores over seeds")
-    comparison = report.comparison
-    if comparison is not None:
-        mean = comparison.agents[0].task_means[0]
-        body += write_table(
-            per_env_table(comparison),
-            "per_env",
-            f"Per env, {report._score()}: mean over seeds with its {mean.describe()}; "
-            f"median, IQM, std over seeds. {report.scope()}",
-        )
-    sections.append(("Scores over seeds", body))
-    body = write_figure("aggregates", "aggregates", "aggregate metrics")
-    if report.aggregates:
-        body += write_table(aggregates_table(report.aggregates), "aggregates",
-                            report.caption("aggregates"))  # fmt: skip
-    body += write_figure("profiles", "profiles", "performance profiles")
-    sections.append(("Aggregate metrics", body))
-    if comparison is not None and comparison.pairs:
-        body = write_figure("improvement", "improvement", "probability of improvement")
-        body += write_table(
-            improvement_table(comparison), "improvement", report.caption("improvement")
-        )
-        body += write_table(tests_table(comparison), "tests",
-            "Per env: Welch's t-test (p, and Holm-adjusted over all pairs and envs), "
-            "Mann-Whitney U (p), Hedges' g (exact J) and Vargha-Delaney A of x vs y, on the "
-            f"{report._score()}. {report.scope()}")  # fmt: skip
-        sections.append(("Comparisons", body))
-    body = write_figure("seed-split", "seed_split", "seed splits")
-    if report.splits:
-        body += write_table(
-            seed_split_table(report.splits), "seed_split", report.caption("seed-split")
-        )
-    body += write_figure("power", "power", "statistical power")
-    if report.power and any(report.power.values()):
-        body += write_table(power_table(report.power), "power", report.caption("power"))
-    sections.append(("How many seeds", body))
-    sections.append(("Sensitivity", _sensitivity_section(report, out_dir, formats)))
-    failed = report.all_trials[report.all_trials["status"] != "done"]
-    if len(failed):
-        frame = failed[["agent", "env", "perturbation", "seed", "status", "reason", "error"]].copy()
-        frame["error"] = (
-            frame["error"].fillna("").map(lambda e: str(e).splitlines()[0][:160] if e else "")
-        )
-        sections.append(("Failures", write_table(frame, "failures",
-                         "Trials not done (all configs); they are in no figure.")))  # fmt: skip
-    sections.append(("Provenance", _provenance_section(results, write_table)))
+    writer = ReportWriter(out_dir, ("png", *[f for f in formats if f != "png"]))
+    bodies = [(title, section(report, writer)) for title, section in sections]
     n_done = int((report.all_trials["status"] == "done").sum())
     intro = (
         f'<p class="summary">Results folder <code>{page.escape(results.path)}</code>: '
@@ -186,7 +286,7 @@ def build_report(
     )
     title = f"rlbench report: {_suite_name(results)}"
     index = out_dir / "index.html"
-    index.write_text(page.page(title, intro, sections), encoding="utf-8")
+    index.write_text(page.page(title, intro, [(t, b) for t, b in bodies if b]), encoding="utf-8")
     return index
 
 
@@ -197,29 +297,3 @@ def _suite_name(results: Results) -> str:
             if line.startswith("name:"):
                 return line.split(":", 1)[1].strip()
     return results.path.name
-
-
-def _sensitivity_section(report: ReportData, out_dir: Path, formats: tuple[str, ...]) -> str:
-    try:
-        figures = sensitivity_figures(report.all_trials)
-    except InputError as error:
-        return f"<p>No sensitivity analysis: {page.escape(error)}.</p>"
-    parts = []
-    for stem, figure, caption in figures:
-        save_figure(figure, out_dir / stem, formats)
-        parts.append(page.figure(stem, f"{caption} All configs, done trials.", formats, stem))
-    return "".join(parts)
-
-
-def _provenance_section(results: Results, write_table) -> str:
-    runs, environments = provenance_tables(results)
-    suite = results.path / "suite.yaml"
-    text = suite.read_text() if suite.exists() else "(no suite.yaml in the results folder)"
-    return (
-        f"<h3>Suite</h3><pre>{page.escape(text)}</pre>"
-        + "<h3>Runs</h3>" + write_table(runs, "runs", "The runs recorded in manifest.json.")
-        + "<h3>Software and machines</h3>"
-        + write_table(environments, "provenance",
-                      "Distinct versions, Python, host and git commit found in the records, "
-                      "with the records' start and end times.")
-    )  # fmt: skip

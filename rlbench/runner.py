@@ -169,39 +169,58 @@ def _check_finite(curve: Curve) -> int | None:
     return None
 
 
-def run_trial(trial: Trial) -> dict[str, Any]:
-    """Run one trial to a record (as a dict). Never raises for a trial failure."""
+def prepare_process(trial: Trial) -> None:
+    """What every trial does where it starts: its python path, the global RNGs."""
     for folder in trial.python_path:
         if folder not in sys.path:
             sys.path.append(folder)
-    started = time.time()
     seeding.seed_globals(trial.seed)
+
+
+def run_trial(trial: Trial) -> dict[str, Any]:
+    """Run one trial to a record (as a dict). Never raises for a trial failure."""
+    prepare_process(trial)
+    started = time.time()
     ctx = Context(trial)
-    status, error, reason, failed_step = "done", None, None, None
+    failure: BaseException | None = None
     try:
         factory = load_entry(trial.entry)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             factory(ctx)
-        if ctx.next_eval_step is not None:
-            raise TrialFailure(
-                f"agent stopped before the budget: evaluated {len(ctx.curve.step)} of "
-                f"{len(ctx.eval_steps)} grid steps (next due at step {ctx.next_eval_step})"
-            )
+    except Exception as exc:  # a failing trial must become a record, not a dead sweep
+        failure = exc
+    finally:
+        ctx.close()
+    return finish_record(trial, ctx, failure, started)
+
+
+def finish_record(
+    trial: Trial, ctx: Context, failure: BaseException | None, started: float
+) -> dict[str, Any]:
+    """The record of a trial whose agent returned (``failure`` None) or raised.
+
+    Also used by ``rlbench.batching`` for each trial of a seed batch.
+    """
+    status, error, reason, failed_step = "done", None, None, None
+    if failure is None and ctx.next_eval_step is not None:
+        failure = TrialFailure(
+            f"agent stopped before the budget: evaluated {len(ctx.curve.step)} of "
+            f"{len(ctx.eval_steps)} grid steps (next due at step {ctx.next_eval_step})"
+        )
+    if failure is None:
         bad = _check_finite(ctx.curve)
         if bad is not None:
             status, reason, failed_step = "failed", "diverged", bad
             error = f"diverged at step {bad}: non-finite evaluation return"
-    except TrialFailure as exc:
-        status, error, reason = "failed", str(exc), exc.reason
-        failed_step = getattr(exc, "step", None)
-    except Exception as exc:  # a failing trial must become a record, not a dead sweep
+    elif isinstance(failure, TrialFailure):
+        status, error, reason = "failed", str(failure), failure.reason
+        failed_step = getattr(failure, "step", None)
+    else:
         status, reason = "failed", "error"
-        tb = traceback.extract_tb(exc.__traceback__)
+        tb = traceback.extract_tb(failure.__traceback__)
         where = f" (at {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
-        error = f"{type(exc).__name__}: {exc}{where}"
-    finally:
-        ctx.close()
+        error = f"{type(failure).__name__}: {failure}{where}"
     return _record(trial, status, error, reason, failed_step, ctx.curve, started, time.time())
 
 
@@ -216,7 +235,7 @@ def _record(
     ended: float,
 ) -> dict[str, Any]:
     done = status == "done"
-    return TrialRecord(
+    record = TrialRecord(
         trial_id=trial.trial_id,
         agent=trial.agent,
         card=trial.card,
@@ -240,6 +259,9 @@ def _record(
         ended=ended,
         wall_time=ended - started,
     ).to_dict()
+    if trial.phase is not None:  # only tuning records carry a phase: others stay byte-identical
+        record["phase"] = trial.phase
+    return record
 
 
 def timeout_record(trial: Trial, seconds: float) -> dict[str, Any]:

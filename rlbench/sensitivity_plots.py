@@ -1,6 +1,9 @@
 """Figures of the sensitivity analysis (matplotlib, Agg): each takes a
 `rlbench.sensitivity.SensitivityResult` and returns a Figure; nothing is
 computed here. Colours per agent from the Okabe-Ito palette, agents sorted.
+
+A figure that has nothing to show raises `InputError` saying why, rather than
+drawing that sentence as an image: the report writes it as text.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import matplotlib.pyplot as plt  # after selecting the backend
 from matplotlib.figure import Figure
 
 from rlbench.errors import InputError
+from rlbench.figures.series import separate_identical, tag
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
@@ -31,12 +35,6 @@ def _envs(items, env: str | None) -> list[str]:
     return envs
 
 
-def _empty(message: str) -> Figure:
-    fig = plt.figure(figsize=(5, 2))
-    fig.text(0.5, 0.5, message, ha="center", va="center")
-    return fig
-
-
 def plot_sensitivity_curves(result, env: str | None = None) -> Figure:
     """One panel per (env, hyperparameter): the metric against the factor or value.
 
@@ -44,7 +42,7 @@ def plot_sensitivity_curves(result, env: str | None = None) -> Figure:
     (random plans); the base config is marked with a black ring.
     """
     if not result.curves:
-        return _empty("no sensitivity curves (no perturbed hyperparameter)")
+        raise InputError("no sensitivity curves (no perturbed hyperparameter)")
     envs = _envs(result.curves, env)
     panels = sorted({(c.env, c.param) for c in result.curves if c.env in envs})
     colours = _colours(c.agent for c in result.curves)
@@ -73,7 +71,7 @@ def plot_sensitivity_curves(result, env: str | None = None) -> Figure:
                     label=curve.agent,
                 )
             else:
-                ax.plot(xs, ys, "o-", color=colour, label=curve.agent)
+                tag(ax.plot(xs, ys, "o-", color=colour, label=curve.agent)[0], curve.agent)
                 ax.fill_between(xs, lo, hi, color=colour, alpha=0.2, linewidth=0)
             for p in pts:
                 if p.is_base:
@@ -90,6 +88,8 @@ def plot_sensitivity_curves(result, env: str | None = None) -> Figure:
             )
         ax.set_ylabel(f"{result.stat} of {result.metric} (return)")
         ax.set_title(f"{panel_env}: {param}", fontsize=9)
+    separate_identical(fig, {})  # identical curves dashed; the legends below then match
+    for ax in axes.ravel()[: len(panels)]:
         ax.legend(fontsize=7)
     for ax in axes.ravel()[len(panels) :]:
         ax.set_visible(False)
@@ -105,7 +105,7 @@ def plot_sensitivity_curves(result, env: str | None = None) -> Figure:
 def plot_success_rates(result, env: str | None = None) -> Figure:
     """Per config, the fraction of seeds reaching the threshold with its exact interval."""
     if not result.success:
-        return _empty("no success rates (no env with a threshold)")
+        raise InputError("no success rates (no env with a threshold)")
     envs = _envs(result.success, env)
     items = [s for s in result.success if s.env in envs]
     colours = _colours(s.agent for s in result.success)
@@ -122,23 +122,36 @@ def plot_success_rates(result, env: str | None = None) -> Figure:
                     yerr=[[r.estimate - r.lower], [r.upper - r.estimate]],
                     capsize=2,
                 )
+                # the count, so that a rate of 0 (an empty bar) reads at a glance
+                ax.annotate(
+                    f"{r.successes}/{r.trials}",
+                    (position, r.upper),
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                )
                 labels.append(f"{rates.agent}: {config.label}")
                 position += 1
         ax.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.12)  # room for the counts above the whiskers
         ax.set_ylabel("fraction of seeds reaching threshold")
+        thresholds = sorted({s.threshold for s in items if s.env == panel_env})
         ax.set_title(
-            f"{panel_env}: success rates (Clopper-Pearson {result.confidence:.0%})", fontsize=9
+            f"{panel_env}: seeds reaching {' / '.join(f'{t:g}' for t in thresholds)} "
+            f"(Clopper-Pearson {result.confidence:.0%})",
+            fontsize=9,
         )
     fig.tight_layout()
     return fig
 
 
 def plot_sensitivity_ranking(result) -> Figure:
-    """Agents' mean absolute normalised drop from base, least sensitive at the top."""
+    """Agents' mean absolute normalised change from base, least sensitive at the top."""
     ranking = result.ranking
     if ranking is None:
-        return _empty("no cross-agent ranking (needs 2+ agents with one-at-a-time plans)")
+        raise InputError("no cross-agent ranking (needs 2+ agents with one-at-a-time plans)")
     colours = _colours(a.agent for a in ranking.agents)
     fig, ax = plt.subplots(figsize=(6, 0.6 * len(ranking.agents) + 1.5))
     for i, agent in enumerate(ranking.agents):
@@ -153,7 +166,7 @@ def plot_sensitivity_ranking(result) -> Figure:
         )
     ax.set_yticks(range(len(ranking.agents)), [a.agent for a in ranking.agents])
     ax.invert_yaxis()
-    ax.set_xlabel("mean |drop from base| (normalised return: random = 0, reference = 1)")
+    ax.set_xlabel("mean |change from base| (normalised return: random = 0, reference = 1)")
     ax.set_title(
         f"Sensitivity to one-at-a-time perturbations ({result.confidence:.0%} "
         f"bootstrap CI over seeds, {result.reps} resamples)",

@@ -100,18 +100,22 @@ def stage_seeds(spec: SequentialSeeds, stage: int) -> range:
 
 
 def _scores(trials: pd.DataFrame, metric: str) -> dict[tuple[str, Arm, int], float]:
-    """(env, arm, seed) -> score; a failed trial scores the lowest score of its env."""
+    """(env, arm, seed) -> score, with failed runs scored as `rlbench.stats.failed` says.
+
+    A failed trial (or a done one with a non-finite score) scores the lowest
+    score observed on its env, so it ranks last; on an env where no trial
+    finished there is nothing to rank against, and it scores 0.
+    """
+    from rlbench.stats.failed import worst_scores
+
+    worst = worst_scores(trials, metric)
     rows = trials[trials["status"].isin(["done", "failed"])]
     scores: dict[tuple[str, Arm, int], float] = {}
-    for env, group in rows.groupby("env", sort=False):
-        values = group[metric].astype(float)
-        done = values[(group["status"] == "done") & np.isfinite(values)]
-        floor = float(done.min()) if len(done) else 0.0
-        for row, value in zip(group.itertuples(index=False), values, strict=True):
-            ok = row.status == "done" and np.isfinite(value)
-            scores[(str(env), (row.agent, row.config_id), int(row.seed))] = (
-                float(value) if ok else floor
-            )
+    for row, value in zip(rows.itertuples(index=False), rows[metric].astype(float), strict=True):
+        ok = row.status == "done" and np.isfinite(value)
+        scores[(str(row.env), (row.agent, row.config_id), int(row.seed))] = (
+            float(value) if ok else worst.get(str(row.env), 0.0)
+        )
     return scores
 
 
@@ -324,8 +328,9 @@ def _trials(root: Path) -> pd.DataFrame:
 
     if not Store(root).record_ids():
         return pd.DataFrame(
-            columns=["trial_id", "agent", "env", "config_id", "seed", "status", "error"]
-        )
+            columns=["trial_id", "agent", "env", "config_id", "seed", "status", "error",
+                     "final_return", "auc", "best_return"]
+        )  # fmt: skip
     return load(root).trials
 
 

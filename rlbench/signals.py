@@ -28,6 +28,13 @@ from types import FrameType
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+# Every stop signal this process received, and whether the code that stopped
+# on it reported it (the driver does, in its summary). Typer turns any
+# KeyboardInterrupt into a silent exit 130; the CLI's entry point reads this to
+# say what happened and to exit 143 for SIGTERM.
+_received: list[int] = []
+_reported: list[bool] = [False]
+
 
 class Interrupted(KeyboardInterrupt):
     """The run was asked to stop by ``signum``; ``exit_code`` is 128 + signum."""
@@ -64,6 +71,7 @@ def stop_on_signals() -> Iterator[None]:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
+        _received.append(signum)
         if len(received) == 1:
             raise Interrupted(signum)
         # a second signal during the cleanup of the first: the cleanup goes on
@@ -87,3 +95,13 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def mark_reported() -> None:
+    """The stop was reported to the user (e.g. in a run's summary)."""
+    _reported[0] = True
+
+
+def unreported_stop() -> int | None:
+    """The first stop signal received that nobody reported, if any."""
+    return _received[0] if _received and not _reported[0] else None

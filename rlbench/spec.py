@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from rlbench import limits
-from rlbench.cards import _Model, catalog, read_yaml
+from rlbench.cards import PerturbSpace, _Model, catalog, read_yaml
 from rlbench.errors import InputError, SpecError, UnknownNameError, excerpt
 from rlbench.evalgrid import eval_grid
 from rlbench.schema_errors import translate
@@ -121,7 +121,33 @@ class RandomPlan(_Model):
     include_base: bool = True
 
 
-Perturb = Annotated[OneAtATime | Grid | RandomPlan, Field(discriminator="plan")]
+class AbsolutePlan(_Model):
+    """The same absolute values on every env, so that one config exists across envs
+    (the cross-env analysis): the grid of ``values``, or ``n`` points sampled from
+    ``ranges`` with one seed shared by every env. Unlisted hyperparameters stay at
+    their base (per-env defaults included); no base config is added."""
+
+    plan: Literal["absolute"]
+    values: dict[str, list[Any]] | None = Field(default=None, min_length=1)
+    ranges: dict[str, PerturbSpace] | None = Field(default=None, min_length=1)
+    n: int | None = Field(default=None, gt=0)
+    seed: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> AbsolutePlan:
+        if (self.values is None) == (self.ranges is None):
+            raise ValueError("give either values (a grid) or ranges with n (a random sample)")
+        if self.ranges is not None and self.n is None:
+            raise ValueError("ranges need n, the number of sampled configs")
+        if self.values is not None and self.n is not None:
+            raise ValueError("n goes with ranges; a grid of values has no n")
+        for name, listed in (self.values or {}).items():
+            if not listed:
+                raise ValueError(f"values.{name} is an empty list")
+        return self
+
+
+Perturb = Annotated[OneAtATime | Grid | RandomPlan | AbsolutePlan, Field(discriminator="plan")]
 
 
 class AgentEntry(_Model):
@@ -204,11 +230,13 @@ class Suite(_Model):
     description: str = ""
     envs: list[str | EnvEntry] = Field(min_length=1)
     agents: list[AgentEntry] = Field(min_length=1)
-    seeds: int | list[int] | SeedPlan
+    seeds: int | list[int] | SeedPlan | None = None
     budget: BudgetSpec
     eval: EvalSpec
     device: str = "cpu"
     cards: list[str] = Field(default_factory=list)
+    tune: dict[str, Any] | None = None
+    """A tuning section, validated by ``rlbench.tune.spec`` (``rlbench tune``)."""
     source: str = ""
 
     @field_validator("agents", mode="before")
@@ -221,7 +249,9 @@ class Suite(_Model):
 
     @field_validator("seeds", mode="before")
     @classmethod
-    def _seeds(cls, seeds: Any) -> int | list[int] | SeedPlan:
+    def _seeds(cls, seeds: Any) -> int | list[int] | SeedPlan | None:
+        if seeds is None:  # a tuning suite: its tune section draws the seeds
+            return None
         if isinstance(seeds, dict):
             return _seed_plan(seeds)
         allowed = (
@@ -259,6 +289,13 @@ class Suite(_Model):
 
     @model_validator(mode="after")
     def _unique(self) -> Suite:
+        if self.seeds is None and self.tune is None:
+            raise ValueError("seeds: required key is missing (a seed count or a list)")
+        if self.seeds is not None and self.tune is not None:
+            raise ValueError(
+                "seeds: a tuning suite draws its seeds from tune.tuning_seeds and "
+                "tune.test_seeds; remove the top-level seeds"
+            )
         seen: set[str] = set()
         for i in range(len(self.agents)):
             label = self.agent_label(i)
@@ -323,6 +360,12 @@ class Suite(_Model):
 
     def seed_list(self) -> list[int]:
         """Every seed the suite may run (a sequential plan: all its stages)."""
+        if self.seeds is None:
+            raise SpecError(
+                "a tuning suite has no seeds of its own; run it with `rlbench tune`",
+                self.source or "<suite>",
+                "tune",
+            )
         if isinstance(self.seeds, SeedPlan):
             return list(range(self.seeds.sequential.max))
         return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)

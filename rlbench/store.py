@@ -1,14 +1,20 @@
 """The results store: a folder of records, written atomically by the driver only.
 
-Layout of ``results/<suite name>/``::
+Layout of ``results/<suite name>/`` (see `rlbench.folder` for what counts)::
 
-    suite.yaml          the resolved suite of the latest run (rewritten each run)
-    manifest.json       provenance: rlbench version, host, and one entry per run
+    suite.yaml          the resolved suite; replaced only by a run whose suite
+                        covers every trial of the folder (a grown suite)
+    manifest.json       format marker and version, the study, the trial ids of
+                        the folder's suite, and one entry per run (provenance and
+                        that run's resolved suite)
     records/<id>.json   one record per trial, written via temp file + rename
+    quarantine/         files ``run`` set aside: unreadable, misnamed or stray records
+    superseded/         records of settings a ``--allow-changed-suite`` run changed
     logs/               stderr of the worker processes (MuJoCo warnings etc.)
     .lock               held (flock) by the running driver; a second run refuses
 
 A record file exists only once complete. Resume = skip the ids already there.
+Files are created with the process's umask (a shared folder stays group-readable).
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
+import secrets
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +38,9 @@ if TYPE_CHECKING:
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    # os.open with 0o666 lets the umask decide the mode (mkstemp would force 0600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
@@ -59,16 +67,28 @@ class Store:
         Raises:
             StoreBusyError: another rlbench run writes this folder now.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        path = self.root / ".lock"
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise StoreBusyError(
-                f"{self.root}: another rlbench run (pid {holder}) is writing this results "
-                "folder; wait for it to finish, or pass --out to write elsewhere"
+            self.root.mkdir(parents=True, exist_ok=True)
+            while True:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+                    os.close(fd)
+                    raise StoreBusyError(
+                        f"{self.root}: another rlbench run (pid {holder}) is writing this "
+                        "results folder; wait for it to finish, or pass --out to write elsewhere"
+                    ) from None
+                # the holder before us may have removed the file as it finished: lock anew
+                if path.exists() and os.stat(path).st_ino == os.fstat(fd).st_ino:
+                    break
+                os.close(fd)
+        except OSError as exc:
+            raise InputError(
+                f"{self.root}: cannot write the results folder ({exc.strerror}); "
+                "pass --out a writable place"
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
@@ -84,7 +104,9 @@ class Store:
                     tmp.unlink(missing_ok=True)
 
     def unlock(self) -> None:
+        """Release the folder; the .lock file goes (removed while still held)."""
         if self._lock_fd is not None:
+            (self.root / ".lock").unlink(missing_ok=True)
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -116,10 +138,15 @@ class Store:
 
     # -- reading ---------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
-        path = self.root / "manifest.json"
-        return json.loads(path.read_text()) if path.exists() else {}
+        """The manifest ({} when absent or not a JSON object)."""
+        try:
+            manifest = json.loads((self.root / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return {}
+        return manifest if isinstance(manifest, dict) else {}
 
     def record_ids(self) -> set[str]:
+        """Names of the record files (``records/<id>.json``), read or not."""
         if not self.records_dir.is_dir():
             return set()
         return {
@@ -129,15 +156,14 @@ class Store:
         }
 
     def iter_records(self) -> Iterator[dict[str, Any]]:
-        if not self.records_dir.is_dir():
-            return
-        for entry in sorted(os.scandir(self.records_dir), key=lambda e: e.name):
-            if entry.name.endswith(".json") and not entry.name.startswith("."):
-                with open(entry.path, "rb") as fh:
-                    yield json.loads(fh.read())
+        """The records that count (see `rlbench.folder`); ignored files are warned of."""
+        from rlbench.folder import load_records
+
+        records, _ = load_records(self.root)
+        yield from records.values()
 
     def statuses(self) -> dict[str, tuple[str, str | None]]:
-        """trial id -> (status, error) of every stored record."""
+        """trial id -> (status, error) of every record that counts."""
         return {r["trial_id"]: (r["status"], r["error"]) for r in self.iter_records()}
 
 
@@ -145,7 +171,7 @@ TRIAL_COLUMNS = [
     "trial_id", "agent", "env", "config_id", "seed", "status", "error", "reason",
     "final_return", "auc", "best_return", "threshold_step", "threshold_episodes",
     "wall_time", "card", "perturbation", "perturb_kind", "perturb_param", "perturb_factor",
-    "threshold", "budget_steps", "started", "ended", "provenance",
+    "threshold", "budget_steps", "started", "ended", "provenance", "phase",
 ]  # fmt: skip
 CURVE_COLUMNS = [
     "trial_id", "agent", "env", "config_id", "seed", "status", "step", "episodes",
@@ -164,17 +190,21 @@ class Results:
             random, and one-at-a-time rows name ``perturb_param`` and
             ``perturb_factor``. ``provenance`` is the record's provenance as
             canonical JSON (versions, git commit, host); ``started`` and
-            ``ended`` are Unix times.
+            ``ended`` are Unix times. ``phase`` is ``tune`` or ``test`` in a
+            folder written by ``rlbench tune`` (empty otherwise).
         curves: one row per (trial, evaluation step); a failed trial keeps the
             partial curve it reached (filter on ``status``).
         path: the folder.
         manifest: the folder's provenance manifest.
+        ignored: one line per record file left out (unreadable, misnamed, a
+            duplicate, or not a trial of the folder's suite), also warned.
     """
 
     trials: pd.DataFrame
     curves: pd.DataFrame
     path: Path
     manifest: dict[str, Any]
+    ignored: list[str] = field(default_factory=list)
 
     def done(self) -> pd.DataFrame:
         return self.trials[self.trials["status"] == "done"]
@@ -189,18 +219,28 @@ def perturbation_label(perturbation: dict[str, Any]) -> str:
         return ",".join(f"{k}={v}" for k, v in perturbation.items() if k != "kind")
     if kind == "random":
         return f"random#{perturbation['index']}"
+    if kind == "tune":
+        return f"tune#{perturbation['number']}"
     return "base"
 
 
 def load(path: Path | str) -> Results:
-    """Load a results folder into pandas.
+    """Load a results folder, or a runs table (CSV/parquet, see `rlbench.tables`), into pandas.
+
+    From a folder, each trial of the folder's suite comes once: record files that
+    cannot count (unreadable, holding another trial's id, or a trial of another
+    suite) are left out, each named in a `FolderWarning` and in ``Results.ignored``.
 
     Raises:
-        InputError: the folder does not exist or holds no records.
+        InputError: the folder does not exist or holds no records; a bad table.
     """
     import numpy as np
     import pandas as pd
 
+    from rlbench import tables
+
+    if tables.is_table_source(Path(path)):
+        return tables.load_table(Path(path))
     store = Store(path)
     if not store.root.is_dir():
         raise InputError(f"{store.root}: no such results folder")
@@ -208,9 +248,12 @@ def load(path: Path | str) -> Results:
         raise InputError(
             f"{store.root}: not a results folder (no records/ inside); run a suite first"
         )
+    from rlbench.folder import load_records
+
+    records, ignored = load_records(store.root)
     rows: list[dict[str, Any]] = []
     curve_cols: dict[str, list[Any]] = {c: [] for c in CURVE_COLUMNS}
-    for rec in store.iter_records():
+    for rec in records.values():
         summary = rec["summary"]
         row = {
             "trial_id": rec["trial_id"], "agent": rec["agent"], "env": rec["env"],
@@ -226,6 +269,7 @@ def load(path: Path | str) -> Results:
             "threshold": rec["threshold"], "budget_steps": rec["budget_steps"],
             "started": rec["started"], "ended": rec["ended"],
             "provenance": json.dumps(rec["provenance"], sort_keys=True),
+            "phase": rec.get("phase"),
         }  # fmt: skip
         for name, value in rec["hparams"].items():
             row[f"hp.{name}"] = value if not isinstance(value, (list, dict)) else json.dumps(value)
@@ -262,7 +306,8 @@ def load(path: Path | str) -> Results:
         trials = trials.sort_values(["agent", "env", "config_id", "seed"], kind="stable")
         trials = trials.reset_index(drop=True)
     curves = pd.DataFrame(curve_cols)
-    return Results(trials=trials, curves=curves, path=store.root, manifest=store.manifest())
+    manifest = store.manifest()
+    return Results(trials, curves, store.root, manifest, ignored)
 
 
 def run_entry(command: str, n_trials: int) -> dict[str, Any]:

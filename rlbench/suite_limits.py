@@ -13,7 +13,7 @@ from rlbench import limits
 from rlbench.cards import AgentCard, EnvCard
 from rlbench.entries import entry_problem
 from rlbench.errors import InputError, SpecError, excerpt
-from rlbench.spec import OneAtATime, RandomPlan, Suite
+from rlbench.spec import AbsolutePlan, OneAtATime, RandomPlan, Suite
 
 
 def check_grid_lists(grid: Mapping[str, Any], where: str, source: str) -> None:
@@ -31,10 +31,10 @@ def plan_size(plan: Any) -> int:
     """Configs a perturbation plan makes at most (before infeasible ones are dropped)."""
     if plan is None:
         return 1
-    base = int(bool(plan.include_base))
+    base = int(bool(getattr(plan, "include_base", False)))
     if isinstance(plan, OneAtATime):
         return base + len(plan.params) * len(plan.factors)
-    if isinstance(plan, RandomPlan):
+    if isinstance(plan, (RandomPlan, AbsolutePlan)) and plan.n is not None:
         return base + plan.n
 
     def points(values: Mapping[str, Any]) -> int:

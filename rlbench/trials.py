@@ -31,7 +31,7 @@ from rlbench.cards import (
 from rlbench.errors import InputError, SpecError, UnknownNameError
 from rlbench.evalgrid import EvalGrid, eval_grid
 from rlbench.hparam_values import flatten_hparams
-from rlbench.spec import Grid, OneAtATime, RandomPlan, Suite
+from rlbench.spec import AbsolutePlan, Grid, OneAtATime, RandomPlan, Suite
 from rlbench.suite_limits import (
     check_entry,
     check_grid_lists,
@@ -81,6 +81,10 @@ class Trial:
     device: str = "cpu"
     python_path: tuple[str, ...] = ()
     metrics: tuple[tuple[str, str], ...] = ()
+    phase: str | None = None
+    """``tune`` or ``test`` for the trials of ``rlbench tune`` (not part of the id)."""
+    batch_entry: str | None = None  # not part of the trial id: a batch never changes a record
+    batch_seeds: int = 1
 
     @property
     def eval_steps(self) -> EvalGrid:
@@ -105,6 +109,8 @@ class Plan:
     trials: list[Trial]
     configs: list[Config]
     dropped: list[dict[str, Any]] = field(default_factory=list)
+    bases: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """(agent label, env) -> the base hyperparameters, even when the plan has no base config."""
 
     @property
     def total_steps(self) -> int:
@@ -141,10 +147,14 @@ def _variants(
         if isinstance(plan, Grid)
         else {}
     )
-    names = list(grid) if isinstance(plan, Grid) else (plan.params or [])
+    if isinstance(plan, AbsolutePlan):
+        names = list(plan.values or plan.ranges or {})
+    else:
+        names = list(grid) if isinstance(plan, Grid) else (plan.params or [])
     for i, name in enumerate(names):
         if name not in card.hparams:
-            key = "values" if isinstance(plan, Grid) else f"params[{i}]"
+            key = f"params[{i}]" if isinstance(plan, (OneAtATime, RandomPlan)) else "values"
+            key = "ranges" if isinstance(plan, AbsolutePlan) and plan.ranges else key
             raise UnknownNameError(
                 f"hyperparameter of agent {card.name!r}",
                 name,
@@ -169,6 +179,8 @@ def _variants(
                 out.append(
                     ({name: scaled}, {"kind": "one-at-a-time", "param": name, "factor": factor})
                 )
+    elif isinstance(plan, AbsolutePlan):
+        out += absolute_variants(plan)
     elif isinstance(plan, Grid):
         keys = list(grid)
         for combo in itertools.product(*(grid[k] for k in keys)):
@@ -200,6 +212,31 @@ def _variants(
                     value = float(rng.uniform(space.low, space.high))
                 sample[name] = value
             out.append((sample, {"kind": "random", "index": k}))
+    return out
+
+
+def absolute_variants(plan: AbsolutePlan) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The plan's configs: identical on every env (the sample's stream depends on its seed only)."""
+    if plan.values is not None:
+        keys = list(plan.values)
+        combos = itertools.product(*(plan.values[k] for k in keys))
+        grid = [dict(zip(keys, combo, strict=True)) for combo in combos]
+        return [(values, {"kind": "grid", **values}) for values in grid]
+    assert plan.ranges is not None and plan.n is not None
+    rng = np.random.default_rng(np.random.SeedSequence(plan.seed))
+    out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for k in range(plan.n):
+        sample: dict[str, Any] = {}
+        for name, space in plan.ranges.items():
+            if space.scale == "log":
+                sample[name] = float(
+                    math.exp(rng.uniform(math.log(space.low), math.log(space.high)))
+                )
+            elif space.scale == "int":
+                sample[name] = int(rng.integers(int(space.low), int(space.high) + 1))
+            else:
+                sample[name] = float(rng.uniform(space.low, space.high))
+        out.append((sample, {"kind": "random", "index": k}))
     return out
 
 
@@ -245,6 +282,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
     trials: list[Trial] = []
     configs: list[Config] = []
     dropped: list[dict[str, Any]] = []
+    bases: dict[tuple[str, str], dict[str, Any]] = {}
     python_path = _python_path(suite, cat)
     envs = []
     for i, entry in enumerate(suite.env_entries()):
@@ -281,6 +319,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                     source,
                     f"{where}.hparams",
                 )
+            bases[(label, env.name)] = dict(base)
             seen: set[str] = set()
             for changes, perturbation in _variants(card, base, agent_entry.perturb, where, source):
                 hp = dict(base)
@@ -366,6 +405,8 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                             device=suite.device,
                             python_path=python_path,
                             metrics=tuple(sorted(env.metrics.items())),
+                            batch_entry=card.batch_entry,
+                            batch_seeds=card.batch_seeds,
                         )
                     )
     ids = [t.trial_id for t in trials]
@@ -374,7 +415,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
             f"{source}: two agents of the suite describe the same trials (same card and "
             "hyperparameters); remove one"
         )
-    return Plan(suite=suite, trials=trials, configs=configs, dropped=dropped)
+    return Plan(suite=suite, trials=trials, configs=configs, dropped=dropped, bases=bases)
 
 
 def _python_path(suite: Suite, cards: Catalog) -> tuple[str, ...]:

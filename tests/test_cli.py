@@ -92,7 +92,7 @@ def test_load_missing_folder(tmp_path):
 def test_dry_run_lists_configs(tmp_path):
     proc = run_cli("run", "quickstart", "--dry-run", "--out", tmp_path / "q")
     assert proc.returncode == 0, proc.stderr
-    assert "total: 25 trials, 2,500,000 env steps" in proc.stdout
+    assert "total: 25 trials, 750,000 env steps" in proc.stdout
     assert "step_sizex0.5" in proc.stdout and "step_size=0.01" in proc.stdout
     assert not (tmp_path / "q").exists()
 

@@ -266,3 +266,27 @@ def test_user_validator_in_a_cards_folder(tmp_path):
     assert "agents[0].hparams.width: width above 4 is not supported (on Pendulum-v1)" in (
         result.stderr
     )
+
+
+def test_plan_size_counts_every_plan():
+    """Each plan kind is sized before expansion (an absolute plan has no base config)."""
+    from rlbench.spec import parse_suite
+    from rlbench.suite_limits import plan_size
+    from rlbench.trials import expand
+
+    space = {"step_size": {"scale": "log", "low": 0.001, "high": 0.1}}
+    plans = [
+        ({"plan": "one-at-a-time", "params": ["step_size"], "factors": [0.5, 2]}, 3),
+        ({"plan": "grid", "values": {"step_size": [0.01, 0.02], "noise": [0.1, 0.2, 0.3]}}, 6),
+        ({"plan": "random", "n": 4, "params": ["step_size"]}, 5),
+        ({"plan": "absolute", "values": {"step_size": [0.01, 0.02]}}, 2),
+        ({"plan": "absolute", "ranges": space, "n": 3}, 3),
+    ]
+    base = {"name": "t", "envs": ["Pendulum-v1"], "seeds": 1}
+    base |= {"budget": {"steps": 400}, "eval": {"every": 200, "episodes": 1}}
+    for perturb, configs in plans:
+        suite = parse_suite({**base, "agents": [{"card": "ars", "perturb": perturb}]})
+        assert plan_size(suite.agents[0].perturb) == configs == len(expand(suite).configs)
+    huge = {"plan": "absolute", "ranges": space, "n": limits.MAX_CONFIGS + 1}
+    with pytest.raises(SpecError, match="10,001 configs; an agent's plan is limited to 10,000"):
+        expand(parse_suite({**base, "agents": [{"card": "ars", "perturb": huge}]}))

@@ -158,3 +158,29 @@ def test_worker_ends_with_its_driver(tmp_path, suite_file):
     finally:
         if group_alive(proc.pid):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_a_stop_before_the_run_starts_is_reported(monkeypatch, capsys, suite_file, signum):
+    """A signal while the driver takes the folder (before its own handling) still exits 128+N.
+
+    Typer turns a KeyboardInterrupt into a silent exit 130; the entry point
+    must say what stopped the command, and exit 143 for SIGTERM.
+    """
+    import rlbench.driver
+    from rlbench import cli, signals
+
+    def stopped_while_locking(*args, **kwargs):
+        os.kill(os.getpid(), signum)  # through the real handler
+        time.sleep(5)  # never reached: the handler raises first
+        raise AssertionError("the signal did not stop the run")
+
+    monkeypatch.setattr(rlbench.driver, "run_suite", stopped_while_locking)
+    monkeypatch.setattr(signals, "_received", [])
+    monkeypatch.setattr(signals, "_reported", [False])
+    monkeypatch.setattr(sys, "argv", ["rlbench", "run", str(suite_file()), "--no-progress"])
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 128 + signum
+    err = capsys.readouterr().err
+    assert err.strip() == f"rlbench: interrupted ({signal.Signals(signum).name})"

@@ -20,3 +20,11 @@ MetricOpt = Annotated[str, typer.Option(help="Score column: final_return, auc or
 RepsOpt = Annotated[int, typer.Option(help="Bootstrap resamples of every CI.")]
 SeedOpt = Annotated[int, typer.Option(help="Seed of the bootstrap resamples.")]
 ConfidenceOpt = Annotated[float, typer.Option(help="Confidence level of the intervals.")]
+FailedOpt = Annotated[
+    str,
+    typer.Option(
+        "--failed",
+        help="worst: a failed run scores its env's lowest observed score and ranks last "
+        "(default); exclude: compare the survivors only (failed runs counted, not scored).",
+    ),
+]

@@ -44,7 +44,7 @@ def _options(metric: str, reps: int, seed: int, confidence: float):
 
 
 def report_command(
-    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    path: Annotated[Path, typer.Argument(help="Results folder or runs table (CSV, parquet).")],
     out: Annotated[Path | None, typer.Option(help="Report folder (default: PATH/report).")] = None,
     metric: MetricOpt = "final_return",
     reps: RepsOpt = 2000,
@@ -59,7 +59,7 @@ def report_command(
 
 
 def plot_command(
-    path: Annotated[Path, typer.Argument(help="Results folder.")],
+    path: Annotated[Path, typer.Argument(help="Results folder or runs table (CSV, parquet).")],
     kind: Annotated[PlotKind, typer.Option("--kind", help="Which figure.")],
     env: Annotated[str | None, typer.Option(help="Only this env (default: all).")] = None,
     out: Annotated[
@@ -76,14 +76,17 @@ def plot_command(
     """Draw one figure of a results folder, in any format matplotlib writes."""
     import matplotlib
 
+    from rlbench.figures.series import figure_facts
     from rlbench.figures.style import save_figure
+    from rlbench.folder import ensure_dir
     from rlbench.report import ReportData
     from rlbench.store import load
 
     options = _options(metric, reps, seed, confidence)
     if out is None:
         name = kind.value.replace("-", "_") + (f"_{env.replace('/', '_')}" if env else "")
-        out = path / "report" / f"{name}.png"
+        folder = path.with_name(f"{path.stem}-report") if path.is_file() else path / "report"
+        out = folder / f"{name}.png"
     suffix = out.suffix.lstrip(".").lower()
     supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
     if suffix not in supported:
@@ -92,5 +95,17 @@ def plot_command(
             f"use one of {', '.join(sorted(supported))}"
         )
     figure = ReportData(load(path), options, env).figure(kind.value)
+    facts = figure_facts(figure)
+    if facts.degenerate:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+        panel, xlabel, value = facts.single_x or ("", "x", float("nan"))
+        raise InputError(
+            f"--kind {kind.value}: every curve in {panel or 'a panel'} has a single x value "
+            f"({xlabel} = {value:g}), a dot rather than a curve; nothing written "
+            "(`rlbench report` shows these numbers as a table)"
+        )
+    ensure_dir(out.parent, "figure's folder")
     save_figure(figure, out.with_suffix(""), (out.suffix.lstrip("."),))
     typer.echo(f"wrote {out}", err=True)

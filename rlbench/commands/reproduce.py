@@ -28,6 +28,13 @@ def reproduce_command(
         bool, typer.Option("--list", help="List the reproductions and their scales.")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    allow_changed_suite: Annotated[
+        bool,
+        typer.Option(
+            help="Accept a reproduction whose suite changed since OUT was written (another "
+            "rlbench version): OUT's old records move into OUT/superseded/."
+        ),
+    ] = False,
 ) -> None:
     """Reproduce a paper's table or figure; writes comparison.md/.csv and a report."""
     from rich.console import Console
@@ -55,8 +62,9 @@ def reproduce_command(
             raise InputError("name a reproduction (rlbench reproduce --list shows them)")
         return
     result = reproduce.reproduce(
-        name, scale, out, workers=workers, executor=executor, address=address, progress=progress
-    )
+        name, scale, out, workers=workers, executor=executor, address=address,
+        progress=progress, allow_changed_suite=allow_changed_suite,
+    )  # fmt: skip
     from rich.markdown import Markdown
 
     console.print(Markdown((result.path / "comparison.md").read_text()))

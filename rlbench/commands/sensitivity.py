@@ -23,7 +23,8 @@ def _x(value: float) -> str:
 
 def sensitivity_command(
     path: Annotated[
-        Path, typer.Argument(help="Results folder of a suite with a perturbation plan.")
+        Path,
+        typer.Argument(help="Results folder (or runs table) of a suite with a perturbation plan."),
     ],
     metric: MetricOpt = "final_return",
     stat: Annotated[str, typer.Option(help="Statistic over seeds: iqm, mean or median.")] = "iqm",
@@ -34,11 +35,29 @@ def sensitivity_command(
         typer.Option(help="Seeds to choose the best config on (default: half); the rest held out."),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON, not tables.")] = False,
+    across_envs: Annotated[
+        bool,
+        typer.Option(
+            "--across-envs",
+            help="Cross-env sensitivity (Adkins et al. 2024): per-env vs cross-env tuning.",
+        ),
+    ] = False,
+    normalize: Annotated[
+        str, typer.Option(help="With --across-envs: percentile, reference or none.")
+    ] = "percentile",
+    target: Annotated[
+        float, typer.Option(help="With --across-envs: share of per-env tuned for effective dim.")
+    ] = 0.95,
 ) -> None:
     """Hyperparameter sensitivity: curves, success rates, tunability, importance, robustness."""
     import rlbench
     from rlbench.sensitivity import analyse
 
+    if across_envs:
+        from rlbench.commands.across_envs import across_envs_command
+
+        across_envs_command(path, metric, normalize, target, reps, seed, json_output)
+        return
     trials = rlbench.load(path).trials
     result = analyse(trials, metric, stat, reps, seed, tuning_seeds)
     if json_output:
@@ -195,9 +214,11 @@ def _print(result) -> None:  # one table after another
         for column in (
             "agent",
             "env",
-            "ICC(1) configs' share [CI]",
+            "design",
+            "ICC configs' share [CI]",
             "var configs",
             "var seeds",
+            "var residual",
             "F",
             "p",
             "configs",
@@ -216,9 +237,11 @@ def _print(result) -> None:  # one table after another
             table.add_row(
                 v.agent,
                 v.env,
+                "ICC(A,1) two-way" if v.design == "two-way" else "ICC(1) one-way",
                 format_ci(v.icc),
                 f"{v.var_config:.3g}",
                 f"{v.var_seed:.3g}",
+                "-" if v.design != "two-way" else f"{v.var_residual:.3g}",
                 f"{v.f_statistic:.3g}",
                 f"{v.p_value:.2g}",
                 str(v.n_configs),
@@ -226,8 +249,11 @@ def _print(result) -> None:  # one table after another
                 more,
             )
         table.caption = (
-            f"{result.confidence:.0%} CI: exact F-based (Shrout & Fleiss 1979, "
-            "Case 1), no resampling; 'matters more' when the CI excludes 0.5"
+            f"{result.confidence:.0%} CI: F-based, no resampling. Two-way (seeds crossed "
+            "with configs, complete table): ICC(A,1) = var configs / (configs + seeds + "
+            "residual), Shrout & Fleiss 1979 Case 2; one-way where runs failed or are "
+            "missing: ICC(1), Case 1, var seeds = within-config. 'matters more' when the CI "
+            "excludes 0.5"
         )
         console.print(table)
     if result.robustness:
@@ -265,7 +291,8 @@ def _print(result) -> None:  # one table after another
             "rank",
             "agent",
             "envs",
-            "mean |normalised drop| [CI]",
+            "mean |normalised change| [CI]",
+            "mean signed drop [CI]",
             "perturbations",
             "excluded runs",
         ):
@@ -276,18 +303,27 @@ def _print(result) -> None:  # one table after another
                 a.agent,
                 ", ".join(a.envs),
                 format_ci(a.sensitivity),
+                format_ci(a.drop),
                 ", ".join(a.perturbations),
                 str(a.n_failed),
             )
         for p in ranking.pairs:
             table.add_row(
-                "", f"{p.agent_x} - {p.agent_y}", ", ".join(p.envs), format_ci(p.difference), "", ""
+                "",
+                f"{p.agent_x} - {p.agent_y}",
+                ", ".join(p.envs),
+                format_ci(p.difference),
+                "",
+                "",
+                "",
             )
         table.caption = (
             f"scale: {ranking.scale}; {result.confidence:.0%} CI: percentile "
             "bootstrap over seeds within each agent and env, "
             f"{result.reps} resamples, seed {result.seed}; rows 'x - y': difference "
-            "of sensitivities on shared envs (CI excluding 0 = a difference)"
+            "of sensitivities on shared envs (CI excluding 0 = a difference); |change| counts "
+            "a config better than base as much as a worse one, the signed drop (base - "
+            "config, > 0 = worse) says which way"
         )
         console.print(table)
     for note in result.notes:

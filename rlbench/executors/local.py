@@ -11,18 +11,20 @@ on which worker ran it or what ran before.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from rlbench.batching import Unit, trials_of, unit_timeout
 from rlbench.runner import failed_record, timeout_record
 from rlbench.trials import Trial
 
@@ -53,17 +55,17 @@ def _worker_main(conn: Connection, log_path: str | None, driver_pid: int) -> Non
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(fd, 2)
         os.close(fd)
-    from rlbench.runner import run_trial
+    from rlbench.batching import run_unit
 
     conn.send(READY)  # a trial's timeout starts now, not while the worker imports
     while True:
         try:
-            trial = conn.recv()
+            unit = conn.recv()
         except EOFError:
             return
-        if trial is None:
+        if unit is None:
             return
-        conn.send(run_trial(trial))
+        conn.send(run_unit(unit))  # a list: one record per trial of the unit
 
 
 @dataclass
@@ -71,7 +73,7 @@ class _Slot:
     index: int
     process: Any
     conn: Connection
-    trial: Trial | None = None
+    trial: Unit | None = None  # one trial, or a seed batch (rlbench.batching)
     started: float = 0.0
 
 
@@ -97,6 +99,17 @@ class LocalExecutor:
         self.trial_timeout = trial_timeout
         self.log_dir = log_dir
         self._ctx = mp.get_context("spawn")
+        self._kept: list[_Slot] | None = None  # idle workers kept between runs
+
+    @contextlib.contextmanager
+    def keep_workers(self) -> Iterator[LocalExecutor]:
+        """Keep the worker processes alive between ``run`` calls (batches of a tune)."""
+        self._kept = []
+        try:
+            yield self
+        finally:
+            kept, self._kept = self._kept, None
+            self._shutdown(kept or [])
 
     def _start(self, index: int) -> _Slot:
         parent, child = self._ctx.Pipe()
@@ -122,20 +135,24 @@ class LocalExecutor:
 
     def run(
         self,
-        trials: Iterable[Trial],
+        trials: Iterable[Unit],
         on_result: Callable[[dict[str, Any]], None],
         on_start: Callable[[Trial], None] | None = None,
     ) -> None:
         """Run every trial; call ``on_result(record)`` in the driver for each.
 
+        An item may be a seed batch (a tuple of trials, ``rlbench.batching``):
+        it runs in one worker and its records arrive one per trial.
+
         Failures of a trial (exception, crash of its process, timeout) arrive
         as failed records. KeyboardInterrupt stops the workers and propagates.
         """
         queue = deque(trials)
-        slots: list[_Slot] = []
+        slots: list[_Slot] = self._kept or []
+        keep = self._kept is not None
         try:
             # inside the try: a stop while workers start still stops those started
-            for i in range(min(self.workers, len(queue))):
+            for i in range(len(slots), min(self.workers, len(queue))):
                 slots.append(self._start(i))
             while True:
                 for slot in slots:
@@ -143,25 +160,27 @@ class LocalExecutor:
                         slot.trial = queue.popleft()
                         slot.started = time.monotonic()
                         slot.conn.send(slot.trial)
-                        if on_start:
-                            on_start(slot.trial)
+                        for trial in trials_of(slot.trial):
+                            if on_start:
+                                on_start(trial)
                 busy = [s for s in slots if s.trial is not None]
                 if not busy:
                     break
                 timeout = 0.5
                 if self.trial_timeout is not None:
-                    left = min(s.started + self.trial_timeout for s in busy) - time.monotonic()
+                    ends = [s.started + unit_timeout(s.trial, self.trial_timeout) for s in busy]
+                    left = min(ends) - time.monotonic()
                     timeout = max(0.0, min(timeout, left))
                 ready = wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout)
                 for i, slot in enumerate(slots):
                     if slot.trial is None:
                         continue
                     if slot.conn in ready or slot.process.sentinel in ready:
-                        record = self._receive(slot)
-                        if isinstance(record, str):  # READY
+                        records = self._receive(slot)
+                        if isinstance(records, str):  # READY
                             slot.started = time.monotonic()
                             continue
-                        if record is None:
+                        if records is None:
                             slot.process.join(5)
                             code = slot.process.exitcode
                             why = (
@@ -169,26 +188,39 @@ class LocalExecutor:
                                 if code is not None and code < 0
                                 else f"exit code {code}"
                             )
-                            record = failed_record(
-                                slot.trial,
-                                f"worker process died ({why}) while running the trial",
-                                "crashed",
-                            )
+                            records = [
+                                failed_record(
+                                    trial,
+                                    f"worker process died ({why}) while running the trial",
+                                    "crashed",
+                                )
+                                for trial in trials_of(slot.trial)
+                            ]
                             slots[i] = self._replace(slot)
                         else:
                             slots[i].trial = None
-                        on_result(record)
+                        for record in records:
+                            on_result(record)
                     elif (
                         self.trial_timeout is not None
-                        and time.monotonic() - slot.started >= self.trial_timeout
+                        and time.monotonic() - slot.started
+                        >= unit_timeout(slot.trial, self.trial_timeout)
                     ):
-                        record = timeout_record(slot.trial, self.trial_timeout)
+                        unit = slot.trial
                         slots[i] = self._replace(slot)
-                        on_result(record)
+                        for trial in trials_of(unit):
+                            on_result(timeout_record(trial, self.trial_timeout))
+        except BaseException:
+            keep = False
+            raise
         finally:
-            self._shutdown(slots)
+            if keep:
+                self._kept = slots
+            else:
+                self._kept = [] if self._kept is not None else None
+                self._shutdown(slots)
 
-    def _receive(self, slot: _Slot) -> dict[str, Any] | str | None:
+    def _receive(self, slot: _Slot) -> list[dict[str, Any]] | str | None:
         try:
             if slot.conn.poll():
                 return slot.conn.recv()

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from rlbench.batching import Unit, trials_of, unit_timeout
 from rlbench.errors import MissingDependencyError
 from rlbench.runner import failed_record, timeout_record
 from rlbench.trials import Trial
@@ -30,10 +31,10 @@ def _import_ray() -> Any:
     return ray
 
 
-def _run_trial_task(trial: Trial) -> dict[str, Any]:
-    from rlbench.runner import run_trial
+def _run_trial_task(unit: Unit) -> list[dict[str, Any]]:
+    from rlbench.batching import run_unit
 
-    return run_trial(trial)
+    return run_unit(unit)  # one record per trial of the unit (a trial or a seed batch)
 
 
 class RayExecutor:
@@ -85,13 +86,13 @@ class RayExecutor:
 
     def run(
         self,
-        trials: Iterable[Trial],
+        trials: Iterable[Unit],
         on_result: Callable[[dict[str, Any]], None],
         on_start: Callable[[Trial], None] | None = None,
     ) -> None:
         ray = self.ray
         started_here = self._init()
-        running: dict[Any, tuple[Trial, float]] = {}
+        running: dict[Any, tuple[Unit, float]] = {}
         try:
             task = ray.remote(_run_trial_task).options(
                 num_cpus=self.cpus_per_trial, max_retries=self.max_retries, retry_exceptions=False
@@ -103,21 +104,24 @@ class RayExecutor:
             queue = deque(trials)
             while queue or running:
                 while queue and len(running) < capacity:
-                    trial = queue.popleft()
-                    running[task.remote(trial)] = (trial, time.monotonic())
-                    if on_start:
-                        on_start(trial)
+                    unit = queue.popleft()
+                    running[task.remote(unit)] = (unit, time.monotonic())
+                    for trial in trials_of(unit):
+                        if on_start:
+                            on_start(trial)
                 ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
                 for ref in ready:
-                    trial, _ = running.pop(ref)
-                    on_result(self._result(ref, trial))
+                    unit, _ = running.pop(ref)
+                    for record in self._result(ref, unit):
+                        on_result(record)
                 if self.trial_timeout is not None:
                     now = time.monotonic()
-                    for ref, (trial, t0) in list(running.items()):
-                        if now - t0 >= self.trial_timeout:
+                    for ref, (unit, t0) in list(running.items()):
+                        if now - t0 >= unit_timeout(unit, self.trial_timeout):
                             ray.cancel(ref, force=True)
                             running.pop(ref)
-                            on_result(timeout_record(trial, self.trial_timeout))
+                            for trial in trials_of(unit):
+                                on_result(timeout_record(trial, self.trial_timeout))
         finally:
             # on a stop (Ctrl-C, SIGTERM) the trials in flight end with the run,
             # also on a cluster that outlives it
@@ -126,18 +130,15 @@ class RayExecutor:
             if started_here:
                 ray.shutdown()
 
-    def _result(self, ref: Any, trial: Trial) -> dict[str, Any]:
+    def _result(self, ref: Any, unit: Unit) -> list[dict[str, Any]]:
         ray = self.ray
         try:
-            return ray.get(ref)
+            return list(ray.get(ref))
         except ray.exceptions.WorkerCrashedError as exc:
-            return failed_record(
-                trial,
+            why = (
                 f"worker process died while running the trial (after {self.max_retries} "
-                f"retries): {str(exc).splitlines()[0]}",
-                "crashed",
+                f"retries): {str(exc).splitlines()[0]}"
             )
         except ray.exceptions.RayError as exc:
-            return failed_record(
-                trial, f"Ray: {type(exc).__name__}: {str(exc).splitlines()[0]}", "crashed"
-            )
+            why = f"Ray: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        return [failed_record(trial, why, "crashed") for trial in trials_of(unit)]

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from rlbench.figures.series import separate_identical, tag
 from rlbench.figures.style import (
     SINGLE_COLUMN_IN,
     agent_linestyles,
@@ -119,12 +120,14 @@ def plot_profiles(
                 color = colors[agent]
                 axis.fill_between(profile.taus, profile.lower, profile.upper, color=color,
                                   alpha=0.2, lw=0)  # fmt: skip
-                axis.plot(profile.taus, profile.fraction, color=color, linestyle=styles[agent])
+                tag(axis.plot(profile.taus, profile.fraction, color=color,
+                              linestyle=styles[agent])[0], agent)  # fmt: skip
             axis.set_title(title)
             axis.set_xlabel(xlabel)
             axis.set_ylim(-0.02, 1.02)
         for axis in axes[:: min(3, len(axes))]:
             axis.set_ylabel("fraction of runs > τ")
+        styles = separate_identical(figure, styles)
         band = Patch(color="0.5", alpha=0.3, lw=0)
         legend_below(figure, agents, colors, styles, extra=[(band, f"{confidence:.0%} CI")])
     return figure

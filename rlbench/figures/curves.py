@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from rlbench.figures.data import CurveBands
+from rlbench.figures.series import separate_identical, tag
 from rlbench.figures.style import (
     agent_linestyles,
     facet_figure,
@@ -80,13 +81,15 @@ def plot_curves(
                 axis.fill_between(
                     rows["step"], rows["lower"], rows["upper"], color=color, alpha=0.2, lw=0
                 )
-                axis.plot(rows["step"], rows["mean"], color=color, linestyle=styles[agent])
+                tag(axis.plot(rows["step"], rows["mean"], color=color,
+                              linestyle=styles[agent])[0], agent)  # fmt: skip
             axis.set_title(env)
             axis.set_xlabel("env steps")
-            format_steps(axis)
+            format_steps(axis, frame.loc[frame["env"] == env, "step"])
             axis.autoscale_view()
         for axis in axes[:: min(3, len(axes))]:
             axis.set_ylabel(ylabel)
+        styles = separate_identical(figure, styles)
         band = Patch(color="0.5", alpha=0.3, lw=0)
         legend_below(
             figure,
@@ -135,12 +138,14 @@ def plot_percentiles(
                                   alpha=0.15, lw=0)  # fmt: skip
                 axis.fill_between(rows["step"], rows[low_in], rows[high_in], color=color,
                                   alpha=0.3, lw=0)  # fmt: skip
-                axis.plot(rows["step"], rows["p50"], color=color, linestyle=styles[agent])
+                tag(axis.plot(rows["step"], rows["p50"], color=color,
+                              linestyle=styles[agent])[0], agent)  # fmt: skip
             axis.set_title(env)
             axis.set_xlabel("env steps")
-            format_steps(axis)
+            format_steps(axis, bands.loc[bands["env"] == env, "step"])
         for axis in axes[:: min(3, len(axes))]:
             axis.set_ylabel(ylabel)
+        styles = separate_identical(figure, styles)
         extra = [
             (Line2D([], [], color="0.3"), "median"),
             (Patch(color="0.5", alpha=0.45, lw=0), f"{inner[0]:g}-{inner[1]:g}th pct."),

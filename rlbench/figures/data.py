@@ -197,7 +197,8 @@ def percentile_bands(
 
 
 def _finite_runs(trials: pd.DataFrame, metric: str):
-    """``{agent: (envs, [runs per env], excluded)}`` of done trials, NaN dropped and counted."""
+    """``{agent: (envs, [runs per env], excluded)}``: done trials and failed ones scored
+    by the failed-run policy (`rlbench.stats.failed`), NaN dropped and counted."""
     out = {}
     for agent, scores in score_matrices(trials, metric).items():
         runs = [r[np.isfinite(r)] for r in scores.runs]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from rlbench.figures.series import separate_identical, tag
 from rlbench.figures.style import (
     PANEL_HEIGHT_IN,
     agent_linestyles,
@@ -58,8 +59,8 @@ def _draw_strip_box(axis, agents, scores: Mapping[str, np.ndarray], colors, labe
 
 def _draw_ecdf(axis, scores: Mapping[str, np.ndarray], colors, styles) -> None:
     for agent, values in scores.items():
-        if values.size:
-            axis.ecdf(values, color=colors[agent], linestyle=styles[agent])
+        if np.unique(values).size > 1:  # one value is a single step: the strip plot shows it
+            tag(axis.ecdf(values, color=colors[agent], linestyle=styles[agent]), agent)
     axis.set_ylim(-0.02, 1.02)
 
 
@@ -132,5 +133,6 @@ def plot_seeds(
                 strip.tick_params(labelbottom=False)
             else:
                 strip.set_xlabel(label)
+        styles = separate_identical(figure, styles)
         legend_below(figure, agents, colors, styles)
     return figure

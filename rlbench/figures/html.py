@@ -8,7 +8,7 @@ The one inline script only records, on ``load``, whether every image decoded
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -30,6 +30,7 @@ th, td { border-bottom: 1px solid #e4e4e4; padding: .2rem .6rem; text-align: rig
          white-space: nowrap; }
 th { background: #f3f3f3; position: sticky; top: 0; }
 td.text, th.text { text-align: left; }
+td.long { white-space: normal; overflow-wrap: anywhere; min-width: 14rem; }
 pre { background: #f5f5f5; padding: .6rem .8rem; overflow-x: auto; font-size: .8rem;
       max-height: 24rem; }
 .note { background: #fff8e1; border-left: 4px solid #e6a700; padding: .4rem .8rem;
@@ -76,8 +77,29 @@ def _cell(value: object) -> str:
     return escape("" if value is None or value is pd.NA else value)
 
 
-def table(frame: pd.DataFrame, caption: str = "", csv_name: str | None = None) -> str:
-    """An HTML table of ``frame`` (text columns left-aligned), its caption and CSV link."""
+LONG_TEXT = 48  # characters: a longer cell (a command line) wraps instead of widening its table
+
+
+def _kind(text: bool, value: object) -> str:
+    if not text:
+        return "num"
+    return "text long" if isinstance(value, str) and len(value) > LONG_TEXT else "text"
+
+
+def table(
+    frame: pd.DataFrame,
+    caption: str = "",
+    csv_name: str | None = None,
+    full_columns: int | None = None,
+) -> str:
+    """An HTML table of ``frame`` (text columns left-aligned), its caption and CSV link.
+
+    Args:
+        frame: the rows and columns to show.
+        caption: the text below the table.
+        csv_name: the CSV file to link (the full table).
+        full_columns: the CSV's number of columns when ``frame`` shows fewer.
+    """
     text_columns = {c for c in frame.columns if frame[c].dtype == object}
     head = "".join(
         f'<th class="{"text" if c in text_columns else "num"}">{escape(c)}</th>'
@@ -86,21 +108,51 @@ def table(frame: pd.DataFrame, caption: str = "", csv_name: str | None = None) -
     rows = []
     for record in frame.itertuples(index=False):
         cells = "".join(
-            f'<td class="{"text" if c in text_columns else "num"}">{_cell(v)}</td>'
+            f'<td class="{_kind(c in text_columns, v)}">{_cell(v)}</td>'
             for c, v in zip(frame.columns, record, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
-    link = f' <a href="{escape(csv_name)}">CSV</a>' if csv_name else ""
+    link = ""
+    if csv_name:
+        shown = (f"{len(frame.columns)} of {full_columns} columns shown; all: "
+                 if full_columns and full_columns > len(frame.columns) else "")  # fmt: skip
+        link = f' {shown}<a href="{escape(csv_name)}">CSV</a>'
     note = f'<p class="caption">{escape(caption)}{link}</p>' if caption or link else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
 
 
-def figure(stem: str, caption: str, formats: Sequence[str], alt: str) -> str:
-    """A ``<figure>`` showing ``stem.png`` with links to every written format."""
+def figure(
+    stem: str,
+    caption: str,
+    formats: Sequence[str],
+    alt: str,
+    attributes: Mapping[str, object] | None = None,
+) -> str:
+    """A ``<figure>`` showing ``stem.png`` with links to every written format.
+
+    Args:
+        stem: the figure's file name without suffix.
+        caption: the text below the figure.
+        formats: the written suffixes (``png`` first).
+        alt: the image's alternative text.
+        attributes: ``data-*`` attributes of the element (what the figure
+            shows, for a reader's tools and the browser test).
+    """
     links = " · ".join(f'<a href="{escape(stem)}.{f}">{f.upper()}</a>' for f in formats)
+    data = "".join(f' data-{escape(k)}="{escape(v)}"' for k, v in (attributes or {}).items())
     return (
-        f'<figure><img src="{escape(stem)}.png" alt="{escape(alt)}" loading="eager">'
+        f'<figure data-stem="{escape(stem)}"{data}>'
+        f'<img src="{escape(stem)}.png" alt="{escape(alt)}" loading="eager">'
         f'<figcaption>{escape(caption)} <span class="links">[{links}]</span></figcaption></figure>'
+    )
+
+
+def not_drawn(stem: str, title: str, reason: str) -> str:
+    """The sentence that stands where a figure cannot be drawn (no image is written)."""
+    end = "" if reason.endswith((".", ":")) else "."
+    return (
+        f'<p class="note not-drawn" data-stem="{escape(stem)}">'
+        f"{escape(title[:1].upper() + title[1:])} not drawn: {escape(reason)}{end}</p>"
     )
 
 

@@ -3,12 +3,15 @@
 `ReportData` prepares each figure's inputs from ``rlbench.load(path)`` through
 `rlbench.figures.data` (and so `rlbench.stats`), lazily, one cached property per
 input; `ReportData.figure` draws one kind. `rlbench.report.build_report` writes
-them all. The main figures use each agent's base config and done trials only;
-what was left out is counted in the captions and tables.
+them all. The main figures use each agent's base config; curves show done
+trials only, while aggregates, tests and seed splits score a failed trial as its
+env's lowest observed score (`rlbench.stats.failed`); what was left out or
+scored so is counted in the captions and tables.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -146,7 +149,10 @@ class ReportData:
             where = ", ".join(f"{a}/{e}: {n}" for (a, e), n in
                               not_done.groupby(["agent", "env"]).size().items())  # fmt: skip
             noun = "trial" if len(not_done) == 1 else "trials"
-            parts.append(f"{len(not_done)} {noun} not done and not shown ({where})")
+            parts.append(
+                f"{len(not_done)} {noun} failed ({where}): scored as the env's lowest observed "
+                "score in aggregates and tests, not shown in curves"
+            )
         else:
             parts.append("no failed trials")
         return "; ".join(parts) + "."
@@ -221,9 +227,11 @@ class ReportData:
             raise UnknownNameError("figure kind", kind, KINDS)
         if kind == "sensitivity":
             figures = sensitivity_figures(self.all_trials, self.env, only_first=True)
-            return figures[0][1]
+            return figures[0][3]()
         if self.trials[self.trials["status"] == "done"].empty:
             raise InputError(f"{self.results.path}: no done trials to plot")
+        if kind in ("curves", "percentiles") and self.curves.empty:  # e.g. a runs table
+            raise InputError(f"{self.results.path}: no learning curves (only final scores)")
         if kind == "curves":
             seeds = self.curves.groupby(["agent", "env"])["trial_id"].nunique()
             per_seed = self.curves if seeds.max() <= PER_SEED_LINES_MAX else None
@@ -242,25 +250,40 @@ class ReportData:
             return plot_seed_split(self.splits, self.colors)
         if self.comparison is None:
             raise InputError("; ".join(self.notes) or "no comparison of agents")
+        if len(self.comparison.agents) < 2:
+            what = "the probability of improvement" if kind == "improvement" else "power"
+            raise InputError(f"{what} needs at least 2 agents to compare")
         if kind == "improvement":
-            if len(self.comparison.agents) < 2:
-                raise InputError("the probability of improvement needs at least 2 agents")
             return plot_improvement(self.comparison)
         return plot_power(self.power, self.colors)
 
 
+SENSITIVITY_FIGURES = (
+    ("sensitivity", "sensitivity curves",
+     "Sensitivity of each agent's score to its perturbed hyperparameters."),
+    ("success_rates", "success rates",
+     "Success rates of the perturbed configs: the fraction of seeds reaching the env's "
+     "threshold (count above each bar)."),
+    ("sensitivity_ranking", "sensitivity ranking", "Hyperparameters ranked by sensitivity."),
+)  # fmt: skip
+"""``(file stem, title, caption)`` of the sensitivity module's figures, in page order."""
+
+
 def sensitivity_figures(
     trials: pd.DataFrame, env: str | None = None, only_first: bool = False
-) -> list[tuple[str, Figure, str]]:
+) -> list[tuple[str, str, str, Callable[[], Figure]]]:
     """The sensitivity module's figures (``rlbench.sensitivity_plots``) of a folder.
+
+    The analysis runs once, here; each figure is drawn when its function is
+    called (it raises `InputError` when it has nothing to show).
 
     Args:
         trials: all trials (every config).
         env: only this env's sensitivity curves and success rates.
-        only_first: draw the sensitivity curves only.
+        only_first: the sensitivity curves only.
 
     Returns:
-        ``[(file stem, figure, caption)]``.
+        ``[(file stem, title, caption, draw)]`` as in `SENSITIVITY_FIGURES`.
 
     Raises:
         InputError: the sensitivity module is not installed, or no config is perturbed.
@@ -272,11 +295,10 @@ def sensitivity_figures(
     except ImportError as error:
         raise InputError(f"sensitivity figures are not available: {error}") from None
     result = sensitivity.analyse(trials)
-    out = [("sensitivity", sensitivity_plots.plot_sensitivity_curves(result, env),
-            "Sensitivity of each agent's score to its perturbed hyperparameters.")]  # fmt: skip
-    if not only_first:
-        out.append(("success_rates", sensitivity_plots.plot_success_rates(result, env),
-                    "Success rates of the perturbed configs."))  # fmt: skip
-        out.append(("sensitivity_ranking", sensitivity_plots.plot_sensitivity_ranking(result),
-                    "Hyperparameters ranked by sensitivity."))  # fmt: skip
-    return out
+    draws = (
+        lambda: sensitivity_plots.plot_sensitivity_curves(result, env),
+        lambda: sensitivity_plots.plot_success_rates(result, env),
+        lambda: sensitivity_plots.plot_sensitivity_ranking(result),
+    )
+    out = [(*names, draw) for names, draw in zip(SENSITIVITY_FIGURES, draws, strict=True)]
+    return out[:1] if only_first else out

@@ -18,9 +18,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 
+from rlbench.errors import InputError
 from rlbench.figures.data import PowerCurve
+from rlbench.figures.series import separate_identical, tag
 from rlbench.figures.style import (
     SINGLE_COLUMN_IN,
     agent_linestyles,
@@ -28,9 +30,12 @@ from rlbench.figures.style import (
     legend_below,
     paper_style,
     resolve_colors,
+    ticks_at_data,
 )
 from rlbench.stats import SeedSplitResult
 from rlbench.stats.frame import Comparison
+
+SEED_TICKS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
 
 
 def improvement_matrix(comparison: Comparison) -> tuple[list[str], np.ndarray]:
@@ -109,15 +114,17 @@ def plot_seed_split(
             for agent, results in sorted(splits[env].items()):
                 sizes = [r.group_size for r in results]
                 fractions = [r.fraction_significant for r in results]
-                axis.plot(sizes, fractions, marker="o", markersize=3, color=colors[agent],
-                          linestyle=styles[agent])  # fmt: skip
+                tag(axis.plot(sizes, fractions, marker="o", markersize=3, color=colors[agent],
+                              linestyle=styles[agent])[0], agent)  # fmt: skip
             axis.axhline(alpha, color="0.3", linestyle="--", linewidth=0.8)
             axis.set_title(env)
             axis.set_xlabel("seeds per group, k")
             axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ticks_at_data(axis, [r.group_size for rs in splits[env].values() for r in rs])
             axis.set_ylim(bottom=0)
         for axis in axes[:: min(3, len(axes))]:
             axis.set_ylabel("fraction of splits p < α")
+        styles = separate_identical(figure, styles)
         line = Line2D([], [], color="0.3", linestyle="--", linewidth=0.8)
         legend_below(figure, agents, colors, styles, extra=[(line, f"α = {alpha:g}")])
     return figure
@@ -136,10 +143,15 @@ def plot_power(
         target: the power drawn as a reference line.
 
     Returns:
-        The figure: one Axes per env, one line per agent with a curve (and a
+        The figure: one Axes per env with a curve, one line per agent (and a
         marker at the agent's current number of seeds).
+
+    Raises:
+        InputError: no env has a curve (every agent ties with the best).
     """
-    envs = list(curves)
+    envs = [env for env, per_env in curves.items() if per_env]  # no gap to detect: no panel
+    if not envs:
+        raise InputError("no power curves: on every env the agents tie in mean with the best")
     agents = sorted({c.agent for per_env in curves.values() for c in per_env})
     colors = resolve_colors(agents, colors)
     styles = agent_linestyles(colors)
@@ -148,22 +160,25 @@ def plot_power(
         for axis, env in zip(axes, envs, strict=True):
             for curve in curves[env]:
                 color = colors[curve.agent]
-                axis.plot(curve.n_seeds, curve.power, color=color, linestyle=styles[curve.agent])
+                tag(axis.plot(curve.n_seeds, curve.power, color=color,
+                              linestyle=styles[curve.agent])[0], curve.agent)  # fmt: skip
                 if curve.observed_seeds in curve.n_seeds:
                     now = curve.power[curve.n_seeds.index(curve.observed_seeds)]
                     axis.plot([curve.observed_seeds], [now], marker="o", markersize=3.5,
-                              color=color)  # fmt: skip
+                              linestyle="none", color=color)  # fmt: skip
             axis.axhline(target, color="0.3", linestyle="--", linewidth=0.8)
             reference = {c.reference for c in curves[env]}
             axis.set_title(f"{env} (vs {', '.join(sorted(reference))})" if reference else env)
             axis.set_xlabel("seeds per agent")
             axis.set_xscale("log")
+            seeds = [n for c in curves[env] for n in c.n_seeds]
+            ticks = [n for n in SEED_TICKS if min(seeds) <= n <= max(seeds)]
+            axis.set_xticks(ticks, [str(n) for n in ticks])  # whole seeds, not 10^1
+            axis.xaxis.set_minor_locator(NullLocator())
             axis.set_ylim(-0.02, 1.02)
-            if not curves[env]:
-                axis.text(0.5, 0.5, "no difference to detect", transform=axis.transAxes,
-                          ha="center", va="center")  # fmt: skip
         for axis in axes[:: min(3, len(axes))]:
             axis.set_ylabel("power (Welch, two-sided)")
+        styles = separate_identical(figure, styles)
         extra = [
             (Line2D([], [], color="0.3", linestyle="--", linewidth=0.8), f"power {target:g}"),
             (Line2D([], [], color="0.3", marker="o", markersize=3.5, lw=0), "seeds run"),

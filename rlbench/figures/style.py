@@ -117,12 +117,12 @@ def legend_below(
     figure: Figure,
     agents: Sequence[str],
     colors: Mapping[str, str],
-    linestyles: Mapping[str, str] | None = None,
+    linestyles: Mapping[str, Any] | None = None,
     extra: Sequence[tuple[Artist, str]] = (),
 ) -> None:
     """One legend for the whole figure, below the axes, a line per agent."""
     handles: list[Any] = [
-        Line2D([], [], color=colors[a], linestyle=(linestyles or {}).get(a, "-"), linewidth=1.5)  # type: ignore[arg-type]
+        Line2D([], [], color=colors[a], linestyle=(linestyles or {}).get(a, "-"), linewidth=1.5)
         for a in agents
     ]
     labels = list(agents)
@@ -154,10 +154,24 @@ def _steps_text(value: float, _position: object = None) -> str:
     return f"{value:g}"
 
 
-def format_steps(axis) -> None:
-    """Env steps on the x axis as 0, 5k, 10k, 1M."""
+def format_steps(axis, steps: Iterable[float] = ()) -> None:
+    """Env steps on the x axis as 0, 5k, 10k, 1M; ticks at the steps when there are few."""
     axis.xaxis.set_major_formatter(FuncFormatter(_steps_text))
     axis.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4, integer=True))
+    ticks_at_data(axis, steps, max_ticks=5)
+
+
+def ticks_at_data(axis, values: Iterable[float], max_ticks: int = 8) -> None:
+    """X ticks at the data's distinct values when there are at most ``max_ticks``.
+
+    An axis never shows ticks finer than its data: 2 and 3 seeds per group get
+    the ticks 2 and 3, not 2.0, 2.25, 2.5. With more values the axis' locator
+    stays (its ticks are then coarser than the data).
+    """
+    distinct = sorted({float(v) for v in values if math.isfinite(float(v))})
+    if 0 < len(distinct) <= max_ticks:
+        axis.set_xticks(distinct)
+        axis.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
 
 
 def save_figure(figure: Figure, stem: Path, formats: Sequence[str] = ("png", "pdf")) -> list[Path]:

@@ -15,6 +15,12 @@ from rlbench.figures.significance import improvement_matrix
 from rlbench.stats import Interval, SeedSplitResult
 from rlbench.stats.frame import Comparison
 
+CI_COLUMNS = {"estimate": "estimate [CI]", "mean": "mean [CI]", "p_x_greater_y": "P(x > y) [CI]"}
+"""A column with ``ci_lower`` and ``ci_upper`` beside it, and its title as one cell."""
+HOW_COLUMNS = ("confidence", "method", "resamples", "seed", "runs", "nan_excluded",
+               "holm_family", "test", "alpha", "exhaustive")  # fmt: skip
+"""How a number was made: the captions say it; shown only where it varies between rows."""
+
 
 def _how(interval: Interval) -> dict[str, object]:
     return {
@@ -118,3 +124,63 @@ def power_table(curves: Mapping[str, Sequence[PowerCurve]], target: float = 0.8)
                 "alpha": c.alpha, "method": c.method,
             })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _ci_text(estimate: object, lower: object, upper: object) -> str:
+    values = [float(v) if v is not None else float("nan") for v in (estimate, lower, upper)]  # type: ignore[arg-type]
+    if values[0] != values[0]:
+        return "-"
+    return f"{values[0]:.3g} [{values[1]:.3g}, {values[2]:.3g}]"
+
+
+def reader_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns a reader needs: estimate and CI in one cell, constant "how" columns out.
+
+    As the terminal prints them (``0.654 [0.371, 0.941]``); the full table is the CSV.
+    A ``nan_excluded`` column stays when a row excluded something.
+
+    Args:
+        frame: a table of this module (any columns).
+
+    Returns:
+        A new DataFrame, the same rows.
+    """
+    view = frame.copy()
+    for column, title in CI_COLUMNS.items():
+        if {column, "ci_lower", "ci_upper"} <= set(view.columns):
+            cells = [_ci_text(*row) for row in
+                     view[[column, "ci_lower", "ci_upper"]].itertuples(index=False)]  # fmt: skip
+            at = list(view.columns).index(column)
+            view = view.drop(columns=[column, "ci_lower", "ci_upper"])
+            view.insert(at, title, pd.Series(cells, index=view.index, dtype=object))
+            break
+    constant = []
+    for column in HOW_COLUMNS:
+        if column not in view:
+            continue
+        values = view[column].astype(str)
+        if column == "nan_excluded":
+            if (pd.to_numeric(view[column], errors="coerce").fillna(0) == 0).all():
+                constant.append(column)
+        elif values.nunique(dropna=False) <= 1:
+            constant.append(column)
+    return view.drop(columns=constant)
+
+
+def aggregates_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """`aggregates_table` as the terminal prints it: a row per agent, a column per statistic.
+
+    Args:
+        frame: from `aggregates_table`.
+
+    Returns:
+        Columns ``agent`` (and ``panel`` when there are several), then one
+        ``estimate [lower, upper]`` column per statistic, in the table's order.
+    """
+    view = reader_view(frame)
+    keys = ["panel", "agent"] if view["panel"].nunique() > 1 else ["agent"]
+    rows: dict[tuple, dict[str, object]] = {}
+    for record in view.to_dict("records"):
+        row = rows.setdefault(tuple(record[k] for k in keys), {k: record[k] for k in keys})
+        row[str(record["statistic"])] = record["estimate [CI]"]
+    return pd.DataFrame(list(rows.values()), dtype=object)

@@ -44,6 +44,7 @@ def reproduce(
     address: str | None = None,
     progress: bool = True,
     report: bool = True,
+    allow_changed_suite: bool = False,
 ) -> ReproductionResult:
     """Run one reproduction and write its comparison table (and report).
 
@@ -63,8 +64,9 @@ def reproduce(
     suite = parse_suite(repro.suite(scale), f"<reproduction {name}, scale {scale}>")
     root = Path(out) if out is not None else Path("results") / "reproduce" / f"{name}-{scale}"
     summary = run_suite(
-        suite, root, workers=workers, executor=executor, address=address, progress=progress
-    )
+        suite, root, workers=workers, executor=executor, address=address, progress=progress,
+        allow_changed_suite=allow_changed_suite,
+    )  # fmt: skip
     results = load(root)
     rows, preamble = repro.analyse(results, scale, root / "analysis")
     preamble = f"{preamble}\n\nScale `{scale}`: {repro.scales.get(scale, '')}."

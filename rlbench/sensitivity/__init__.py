@@ -6,8 +6,9 @@ Pure functions on the trials table of `rlbench.load` (no I/O). Modules:
 * `table`: one ``(configs x seeds)`` matrix per (agent, env), paired by seed.
 * `estimators`: vectorised array estimators (NaN-aware statistics, seed
   resamples, Clopper-Pearson, one-way ANOVA / ICC(1), fANOVA, tunability).
-* `analysis`: per (agent, env) curves, success rates, tunability,
-  variance decomposition, robustness.
+* `analysis`: per (agent, env) curves, success rates, tunability, robustness.
+* `decomposition`: the configs x seeds two-way ANOVA / ICC(A,1) (seeds are
+  crossed with configs), and the fANOVA with the seed noise subtracted.
 * `importance`: fANOVA on a full grid; a binned first-order index on a random plan.
 * `ranking`: agents ranked by sensitivity on normalised returns.
 * `results`: the frozen result objects.
@@ -30,6 +31,7 @@ from rlbench.errors import InputError
 from rlbench.sensitivity import analysis
 from rlbench.sensitivity import importance as hp_importance
 from rlbench.sensitivity.analysis import Settings
+from rlbench.sensitivity.decomposition import variance_decomposition
 from rlbench.sensitivity.ranking import rank
 from rlbench.sensitivity.results import (
     AgentSensitivity,
@@ -184,7 +186,7 @@ def analyse(
         shares, more = hp_importance.importance(table, settings)
         importance += [shares] if shares is not None else []
         group_notes += more
-        decomposition, more = analysis.variance_decomposition(table, settings)
+        decomposition, more = variance_decomposition(table, settings)
         variance += [decomposition] if decomposition is not None else []
         group_notes += more
         summary, more = analysis.robustness(table, settings, refs.get(table.env))

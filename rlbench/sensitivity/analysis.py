@@ -1,5 +1,6 @@
-"""The analyses of one (agent, env): curves, success rates, tunability,
-variance decomposition and robustness (importance is in `importance`).
+"""The analyses of one (agent, env): curves, success rates, tunability and
+robustness (importance is in `importance`, the variance decomposition in
+`decomposition`).
 
 Each function takes a `ConfigTable` and returns its result (or None) and the
 notes saying what could not be computed. Failed runs and runs with a
@@ -26,7 +27,6 @@ from rlbench.sensitivity.results import (
     SensitivityCurve,
     SuccessRates,
     Tunability,
-    VarianceDecomposition,
 )
 from rlbench.sensitivity.table import DONE, MISSING, ConfigTable
 from rlbench.stats.bootstrap import percentile_bounds
@@ -313,46 +313,6 @@ def tunability(
             )
         )
     return out, []
-
-
-def variance_decomposition(
-    table: ConfigTable, settings: Settings
-) -> tuple[VarianceDecomposition | None, list[str]]:
-    """Between-config vs between-seed variance of the metric: ICC(1) with its F-based CI."""
-    groups = [row[np.isfinite(row)] for row in table.scores]
-    groups = [g for g in groups if g.size]
-    n = sum(g.size for g in groups)
-    if len(groups) < 2 or n - len(groups) < 1:
-        return None, ["a variance decomposition needs 2+ configs and a config with 2+ seeds"]
-    anova = est.one_way_anova(groups, settings.confidence)
-    if not anova["var_seed"] > 0:
-        return None, ["every config gave identical runs over seeds: no variance decomposition"]
-    icc = Interval(
-        statistic="ICC(1): share of variance between configs",
-        estimate=float(anova["icc"]),
-        lower=float(anova["lower"]),
-        upper=float(anova["upper"]),
-        method="exact F-based CI (Shrout & Fleiss 1979, one-way random effects)"
-        + ("" if len({g.size for g in groups}) == 1 else "; approximate: unequal seeds per config"),
-        reps=0,
-        confidence=settings.confidence,
-        runs_per_task=tuple(g.size for g in groups),
-        n_excluded=_excluded(table, list(range(len(table.config_ids)))),
-    )
-    return VarianceDecomposition(
-        table.agent,
-        table.env,
-        icc,
-        float(anova["var_config"]),
-        float(anova["var_seed"]),
-        float(anova["f"]),
-        int(anova["df_between"]),
-        int(anova["df_within"]),
-        float(anova["p_value"]),
-        len(groups),
-        int(anova["n"]),
-        float(anova["n0"]),
-    ), []
 
 
 def robustness(

@@ -143,29 +143,29 @@ def one_way_anova(groups: list[np.ndarray], confidence: float) -> dict[str, floa
     }
 
 
-def fanova_shares(response: np.ndarray, n_params: int) -> dict[tuple[int, ...], np.ndarray]:
+def fanova_terms(
+    response: np.ndarray, n_params: int
+) -> tuple[dict[tuple[int, ...], np.ndarray], np.ndarray]:
     """Exact functional ANOVA of a response over a full grid (Hutter et al. 2014, Sec. 3).
 
     With the uniform measure on the grid values, ``f_u`` = the mean of the
     response over the parameters not in ``u`` minus the ``f_v`` of all proper
-    subsets ``v`` of ``u``; the variance of ``f_u`` over the grid divided by
-    the total variance is ``u``'s share, and the shares of all subsets sum to 1.
-    On seed means, seed noise (variance ``sigma^2 / n`` per cell) adds to the
-    total and to every term, so main-effect shares are attenuated (not corrected).
+    subsets ``v`` of ``u``; ``V_u`` is the variance of ``f_u`` over the grid,
+    and the ``V_u`` of all non-empty subsets sum to the total variance.
 
     Args:
         response: ``(..., L_1, ..., L_k)``: leading axes are batches (resamples).
         n_params: ``k``, the grid's trailing axes.
 
     Returns:
-        ``{u: (...) share}`` for every non-empty subset ``u`` of the parameter axes.
+        ``({u: (...) V_u}, (...) total variance)`` for every non-empty subset ``u``.
     """
     lead = response.ndim - n_params
     axes = tuple(range(lead, response.ndim))
     grand = response.mean(axis=axes, keepdims=True)
     total = ((response - grand) ** 2).mean(axis=axes)
     effects: dict[tuple[int, ...], np.ndarray] = {(): grand}
-    shares = {}
+    variances = {}
     for order in range(1, n_params + 1):
         for subset in itertools.combinations(range(n_params), order):
             others = tuple(lead + p for p in range(n_params) if p not in subset)
@@ -174,9 +174,23 @@ def fanova_shares(response: np.ndarray, n_params: int) -> dict[tuple[int, ...], 
                 for sub in itertools.combinations(subset, smaller):
                     effect = effect - effects[sub]
             effects[subset] = effect
-            with np.errstate(invalid="ignore", divide="ignore"):
-                shares[subset] = (effect**2).mean(axis=axes) / total
-    return shares
+            variances[subset] = (effect**2).mean(axis=axes)
+    return variances, total
+
+
+def fanova_shares(response: np.ndarray, n_params: int) -> dict[tuple[int, ...], np.ndarray]:
+    """fANOVA variance shares ``V_u / V`` of a full grid (see `fanova_terms`), uncorrected.
+
+    On seed means, seed noise adds to the total and to every term, inflating
+    the interaction shares; `rlbench.sensitivity.decomposition.corrected_fanova`
+    takes it out.
+
+    Returns:
+        ``{u: (...) share}`` for every non-empty subset ``u`` of the parameter axes.
+    """
+    variances, total = fanova_terms(response, n_params)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {u: v / total for u, v in variances.items()}
 
 
 def binned_first_order(response: np.ndarray, bins: np.ndarray, n_bins: int) -> np.ndarray:

@@ -3,9 +3,12 @@
 On a common scale: returns normalised per env by the env cards' reference
 scores (random = 0, reference = 1) and perturbations as multiplicative factors
 of each agent's own base config (its one-at-a-time configs). An agent's
-sensitivity on an env is the mean over those configs of
-``|stat(base) - stat(config)|`` in normalised units; over envs, the mean of
-the per-env values. Seeds are resampled within each (agent, env) (configs
+sensitivity on an env is the mean over those configs of the absolute change
+``|stat(base) - stat(config)|`` in normalised units (a config that does better
+than the base counts as much as one that does worse: sensitivity is movement
+either way); over envs, the mean of the per-env values. Beside it, the signed
+mean drop ``stat(base) - stat(config)`` (> 0: the perturbed configs do worse
+on average) says which way the movement goes. Seeds are resampled within each (agent, env) (configs
 paired by seed), independently across agents, so a pairwise difference
 ``sensitivity(x) - sensitivity(y)`` on the envs both ran gets a percentile CI.
 """
@@ -25,8 +28,16 @@ from rlbench.sensitivity.table import ConfigTable
 METHOD = "percentile, bootstrap over seeds within each agent and env"
 
 
-def _drops(table: ConfigTable, reference: tuple[float, float], settings: Settings):
-    """(point, (reps,) distribution, labels) of the mean absolute normalised drop."""
+CHANGE = "mean |normalised change| from base"
+DROP = "mean normalised drop from base (base - config; > 0 = worse)"
+
+
+def _changes(table: ConfigTable, reference: tuple[float, float], settings: Settings):
+    """Mean absolute and mean signed normalised change from base: points and (reps,) draws.
+
+    Returns:
+        ``(|change| point, |change| draws, labels, excluded, seeds, drop point, drop draws)``.
+    """
     assert table.base is not None
     rows = [r for r, kind in enumerate(table.kinds) if kind == "one-at-a-time"]
     scores = (table.scores[[table.base, *rows]] - reference[0]) / (reference[1] - reference[0])
@@ -39,8 +50,11 @@ def _drops(table: ConfigTable, reference: tuple[float, float], settings: Setting
         warnings.simplefilter("ignore", RuntimeWarning)
         value = np.nanmean(np.abs(point[0] - point[1:]))
         values = np.nanmean(np.abs(dist[0] - dist[1:]), axis=0)
+        drop = np.nanmean(point[0] - point[1:])
+        drops = np.nanmean(dist[0] - dist[1:], axis=0)
     labels = tuple(table.labels[r] for r in rows)
-    return value, values, labels, _excluded(table, [table.base, *rows]), len(table.seeds)
+    excluded = _excluded(table, [table.base, *rows])
+    return value, values, labels, excluded, len(table.seeds), drop, drops
 
 
 def rank(
@@ -74,7 +88,7 @@ def rank(
                 "left out of the cross-agent ranking"
             )
             continue
-        per_agent.setdefault(table.agent, {})[table.env] = _drops(
+        per_agent.setdefault(table.agent, {})[table.env] = _changes(
             table, references[table.env], settings
         )
     if len(per_agent) < 2:
@@ -85,13 +99,20 @@ def rank(
         entries = [per_agent[agent][env] for env in envs]
         runs = tuple(e[4] for e in entries)
         per_env = tuple(
-            settings.interval("mean |normalised drop| from base", e[0], e[1], METHOD, (e[4],), e[3])
-            for e in entries
+            settings.interval(CHANGE, e[0], e[1], METHOD, (e[4],), e[3]) for e in entries
         )
         overall = settings.interval(
-            "mean |normalised drop| from base",
+            CHANGE,
             np.mean([e[0] for e in entries]),
             np.mean([e[1] for e in entries], axis=0),
+            METHOD,
+            runs,
+            sum(e[3] for e in entries),
+        )
+        drop = settings.interval(
+            DROP,
+            np.mean([e[5] for e in entries]),
+            np.mean([e[6] for e in entries], axis=0),
             METHOD,
             runs,
             sum(e[3] for e in entries),
@@ -99,7 +120,13 @@ def rank(
         labels = sorted({label for e in entries for label in e[2]})
         agents.append(
             AgentSensitivity(
-                agent, tuple(envs), overall, per_env, tuple(labels), sum(e[3] for e in entries)
+                agent,
+                tuple(envs),
+                overall,
+                per_env,
+                tuple(labels),
+                sum(e[3] for e in entries),
+                drop,
             )
         )
     pairs = []

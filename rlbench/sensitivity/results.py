@@ -170,11 +170,15 @@ class Importance(_ToDict):
     """Shares of the variance of the config-level response explained by hyperparameters.
 
     Attributes:
-        method: ``"fANOVA, full grid"`` (exact, Hutter et al. 2014) or
-            ``"binned first-order index, random plan"``.
+        method: ``"fANOVA, full grid, seed noise subtracted"`` (exact, Hutter
+            et al. 2014, each term less its seed noise) or ``"binned
+            first-order index, random plan"``.
         terms: names (``"step_size"``, ``"step_size:noise"``, ``"higher order"``).
-        shares: the share of each term, with a CI.
+        shares: the share of each term, with a CI (a pure-noise term is near 0
+            and can be slightly negative).
         n_configs: configs in the decomposition.
+        noise_shares: fANOVA only: per term, the share of the observed
+            variance that was seed noise and was subtracted.
     """
 
     agent: str
@@ -183,19 +187,31 @@ class Importance(_ToDict):
     terms: tuple[str, ...]
     shares: tuple[Interval, ...]
     n_configs: int
+    noise_shares: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
 class VarianceDecomposition(_ToDict):
-    """One-way random-effects ANOVA of the metric over configs (groups) and seeds.
+    """Random-effects ANOVA of the metric over configs and seeds.
+
+    ``design == "two-way"`` (a complete table; seeds are crossed with configs):
+    ``y_ij = mu + c_i + s_j + e_ij``; the ICC is ICC(A,1) =
+    ``var_config / (var_config + var_seed + var_residual)`` with its F-based CI
+    (Shrout & Fleiss 1979, Case 2); ``var_seed`` is the seeds' main effect (a
+    seed lucky for every config) and ``var_residual`` the rest (config x seed
+    interaction and noise); ``df_within`` is the residual df.
+    ``design == "one-way"`` (failed or missing runs): ICC(1) with the exact
+    F-based CI (Shrout & Fleiss 1979, Case 1; Searle 1971); ``var_seed`` is
+    the within-config variance MSW and ``var_residual`` is NaN.
 
     Attributes:
-        icc: ICC(1), the share of variance between configs, with the exact
-            F-based CI (Shrout & Fleiss 1979, Case 1; Searle 1971).
-        var_config: between-config variance component ``(MSB - MSW) / n0``.
-        var_seed: within-config (seed) variance, MSW.
-        f_statistic, df_between, df_within, p_value: the ANOVA F test.
+        icc: the share of variance between configs, with its CI.
+        var_config: between-config variance component.
+        var_seed: see above.
+        f_statistic, df_between, df_within, p_value: the F test of configs.
         n_configs: configs, n_runs: runs, n0: the (adjusted) runs per config.
+        design: ``"two-way"`` or ``"one-way"``.
+        var_residual: two-way only, the residual variance.
     """
 
     agent: str
@@ -210,6 +226,8 @@ class VarianceDecomposition(_ToDict):
     n_configs: int
     n_runs: int
     n0: float
+    design: str = "one-way"
+    var_residual: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -241,11 +259,14 @@ class AgentSensitivity(_ToDict):
     """One agent's sensitivity on the common scale (normalised returns).
 
     Attributes:
-        sensitivity: mean over envs of the mean absolute normalised drop
-            ``|stat(base) - stat(config)|`` over the one-at-a-time configs.
+        sensitivity: mean over envs of the mean absolute normalised change
+            ``|stat(base) - stat(config)|`` over the one-at-a-time configs
+            (movement either way: an improvement counts too).
         per_env: the same per env.
         perturbations: the ``param x factor`` labels used.
         n_failed: failed or non-finite trials excluded.
+        drop: the signed mean normalised drop ``stat(base) - stat(config)``
+            (> 0: the perturbed configs do worse than the base on average).
     """
 
     agent: str
@@ -254,6 +275,7 @@ class AgentSensitivity(_ToDict):
     per_env: tuple[Interval, ...]
     perturbations: tuple[str, ...]
     n_failed: int
+    drop: Interval | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ Modules, in the order of the data flow:
 * `sample`: BCa and percentile CIs of one sample's statistic.
 * `comparisons`: probability of improvement, Welch / Mann-Whitney / KS tests,
   a bootstrap test, effect sizes, Holm's correction.
-* `power`: seeds needed (power analysis), false-positive rates, seed splits.
+* `power`: seeds needed (power analysis), false-positive rates.
+* `splits`: seed splits and the curve-averaged t-test (Henderson et al. 2018).
+* `success`: the success rate against the budget (Mania et al. 2018, Fig. 3).
+* `failed`: what a failed run scores (one policy for every comparison).
 * `frame`: the same from a tidy trials DataFrame (the typer commands live in
   `rlbench.commands.stats`).
 
@@ -43,8 +46,8 @@ from rlbench.stats.comparisons import (
 )
 from rlbench.stats.power import (
     bootstrap_false_positive_rate,
+    colas_power,
     false_positive_rate,
-    seed_split,
     seeds_needed,
     welch_power,
 )
@@ -58,8 +61,11 @@ from rlbench.stats.results import (
     TestResult,
 )
 from rlbench.stats.sample import sample_interval
+from rlbench.stats.splits import CurveTestResult, curve_t_test, seed_split
+from rlbench.stats.success import rate_at, success_by_budget
 
 __all__ = [
+    "CurveTestResult",
     "FalsePositiveResult",
     "Interval",
     "PowerResult",
@@ -71,6 +77,8 @@ __all__ = [
     "aggregate_intervals",
     "bootstrap_false_positive_rate",
     "bootstrap_mean_difference",
+    "colas_power",
+    "curve_t_test",
     "false_positive_rate",
     "hedges_g",
     "holm",
@@ -83,10 +91,12 @@ __all__ = [
     "optimality_gap",
     "performance_profile",
     "probability_of_improvement",
+    "rate_at",
     "sample_interval",
     "seed_split",
     "seeds_needed",
     "stratified_bootstrap",
+    "success_by_budget",
     "task_summaries",
     "trimmed_mean",
     "vargha_delaney_a",

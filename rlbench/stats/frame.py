@@ -1,9 +1,11 @@
 """The DataFrame front: statistics of a tidy trials table.
 
 The input has one row per trial with the columns ``agent, env, config_id, seed,
-status, final_return, auc, best_return``. Only ``status == 'done'`` rows are
-scores; the others (``failed`` and any other status) are counted per agent and
-env and reported with every result, never dropped silently. Tasks are envs.
+status, final_return, auc, best_return``. Trials that are not ``done`` are
+counted per agent and env and reported with every result; how they score is
+decided in `rlbench.stats.failed` (default: the env's lowest observed score, so
+a failed run ranks last; ``failed='exclude'`` keeps the survivors only). Tasks
+are envs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rlbench.errors import InputError, UnknownNameError
-from rlbench.stats import _data
+from rlbench.stats import _data, failed
 from rlbench.stats.aggregates import normalize_scores, summarize_sample
 from rlbench.stats.bootstrap import aggregate_intervals
 from rlbench.stats.comparisons import (
@@ -43,9 +45,13 @@ class AgentScores(_ToDict):
     Attributes:
         agent: the agent name.
         envs: env ids, the tasks, in column order.
-        runs: per env, the ``done`` trials' scores ``(n_done,)`` in seed order (NaN kept).
+        runs: per env, the scores ``(n,)`` in seed order (NaN kept): the done
+            trials' and, under the ``'worst'`` failed policy, the failed ones'.
         seeds: per env, the seeds of those runs.
         not_done: per env, ``{status: count}`` of the trials that are not ``done``.
+        n_failed_scored: per env, how many of ``runs`` are failed runs given the
+            env's worst score (0 under ``'exclude'``).
+        failed_policy: ``'worst'`` or ``'exclude'``.
     """
 
     agent: str
@@ -53,6 +59,8 @@ class AgentScores(_ToDict):
     runs: tuple[np.ndarray, ...]
     seeds: tuple[tuple[int, ...], ...]
     not_done: tuple[dict[str, int], ...]
+    n_failed_scored: tuple[int, ...] = ()
+    failed_policy: str = "worst"
 
     def matrix(self) -> np.ndarray:
         """``(max_runs, num_envs)`` scores padded with NaN (read with ``nan_policy='omit'``)."""
@@ -74,6 +82,7 @@ def score_matrices(
     trials: pd.DataFrame,
     metric: str = "final_return",
     agents: Sequence[str] | None = None,
+    failed_policy: str = "worst",
 ) -> dict[str, AgentScores]:
     """Per-agent score matrices (tasks = envs) from a trials table.
 
@@ -81,6 +90,8 @@ def score_matrices(
         trials: the tidy trials DataFrame (see the module docstring).
         metric: ``final_return``, ``auc`` or ``best_return``.
         agents: the agents to keep, in this order (default: all, sorted).
+        failed_policy: ``'worst'`` (default: a failed trial scores its env's
+            lowest observed score) or ``'exclude'`` (see `rlbench.stats.failed`).
 
     Returns:
         ``{agent: AgentScores}``.
@@ -90,6 +101,8 @@ def score_matrices(
             no ``done`` trial, or several configs of one agent on one env.
     """
     _check_trials(trials, metric)
+    failed.check_failed_policy(failed_policy)
+    worst = failed.worst_scores(trials, metric)
     known = sorted(str(a) for a in trials["agent"].unique())
     chosen = list(agents) if agents else known
     for agent in chosen:
@@ -107,14 +120,20 @@ def score_matrices(
                 f"agent {agent!r} has {configs[env]} configs on env {env!r}; "
                 "compare one config per agent and env (filter the trials by config_id)"
             )
-        runs, seeds, not_done = [], [], []
+        runs, seeds, not_done, scored = [], [], [], []
         for env in envs:
-            env_done = done[done["env"].astype(str) == env].sort_values("seed")
+            env_done = done[done["env"].astype(str) == env]
             env_rest = rows[(rows["env"].astype(str) == env) & (rows["status"] != "done")]
-            runs.append(env_done[metric].to_numpy(dtype=np.float64))
-            seeds.append(tuple(int(s) for s in env_done["seed"]))
+            env_runs, env_seeds, n_scored = failed.scored_runs(
+                env_done, env_rest, metric, failed_policy, worst.get(env)
+            )
+            runs.append(env_runs)
+            seeds.append(env_seeds)
+            scored.append(n_scored)
             not_done.append({str(k): int(v) for k, v in env_rest["status"].value_counts().items()})
-        out[agent] = AgentScores(agent, envs, tuple(runs), tuple(seeds), tuple(not_done))
+        out[agent] = AgentScores(
+            agent, envs, tuple(runs), tuple(seeds), tuple(not_done), tuple(scored), failed_policy
+        )
     return out
 
 
@@ -153,6 +172,7 @@ class AgentSummary(_ToDict):
     task_means: tuple[Interval, ...]
     not_done: tuple[dict[str, int], ...]
     n_excluded: int
+    n_failed_scored: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +209,7 @@ class Comparison(_ToDict):
         pairs: every pair of agents, in the order given.
         holm_family: number of Welch p-values Holm's correction ran over.
         notes: what was left out and why.
+        failed_policy: how failed runs were scored (`rlbench.stats.failed`).
     """
 
     metric: str
@@ -198,6 +219,7 @@ class Comparison(_ToDict):
     pairs: tuple[PairComparison, ...]
     holm_family: int
     notes: tuple[str, ...]
+    failed_policy: str = "worst"
 
 
 def _task_tests(env: str, x: np.ndarray, y: np.ndarray) -> tuple:
@@ -215,6 +237,7 @@ def compare(
     seed: int = 0,
     confidence: float = 0.95,
     nan_policy: str = "raise",
+    failed_policy: str = "worst",
 ) -> Comparison:
     """Compares agents on the envs they share (Agarwal et al. 2021; Colas et al. 2019).
 
@@ -233,11 +256,13 @@ def compare(
         normalize: ``(random_scores, reference_scores)``, dicts keyed by env.
         reps: bootstrap resamples; seed: their seed; confidence: CI level.
         nan_policy: ``'raise'`` or ``'omit'`` for done trials with a NaN score.
+        failed_policy: ``'worst'`` (default) or ``'exclude'``: what a failed run
+            scores in every aggregate, test and probability of improvement.
 
     Raises:
         InputError: on bad input, or agents that do not share their envs.
     """
-    matrices = score_matrices(trials, metric, agents)
+    matrices = score_matrices(trials, metric, agents, failed_policy)
     names = list(matrices)
     if not names:
         raise InputError("no trials to compare (is the trials table empty after filtering?)")
@@ -249,7 +274,7 @@ def compare(
                 f"({', '.join(envs)} vs {', '.join(matrices[name].envs)}); choose agents "
                 "that share their envs"
             )
-    notes = []
+    notes = [failed.describe(failed_policy, metric)]
     runs: dict[str, list[np.ndarray]] = {}
     summaries = []
     for name in names:
@@ -274,6 +299,7 @@ def compare(
                 ),
                 not_done=matrices[name].not_done,
                 n_excluded=excluded,
+                n_failed_scored=matrices[name].n_failed_scored,
             )
         )
     if normalize is None and len(envs) > 1:
@@ -305,6 +331,7 @@ def compare(
         tuple(pairs),
         len(family),
         tuple(notes),
+        failed_policy,
     )
 
 
@@ -335,6 +362,8 @@ def power(
     power: float = 0.8,
     metric: str = "final_return",
     nan_policy: str = "raise",
+    sided: str = "two",
+    failed_policy: str = "worst",
 ) -> PowerReport:
     """Seeds per agent needed to detect a difference ``effect`` (Colas et al. 2018).
 
@@ -348,8 +377,11 @@ def power(
         alpha: significance level; power: target power.
         metric: ``final_return``, ``auc`` or ``best_return``.
         nan_policy: ``'raise'`` or ``'omit'``.
+        sided: ``'two'`` (two-sided Welch, the test `compare` runs) or ``'one'``
+            (Colas et al.'s one-sided formula); see `seeds_needed`.
+        failed_policy: as in `compare`: the pilot is the scores the test will see.
     """
-    scores = score_matrices(trials, metric, [agent])[agent]
+    scores = score_matrices(trials, metric, [agent], failed_policy)[agent]
     kept, _ = _apply_nan_policy(scores, nan_policy, metric)
     envs, results = [], []
     for env, runs in zip(scores.envs, kept, strict=True):
@@ -359,7 +391,7 @@ def power(
         effects = [effect] if effect is not None else [d * std for d in EFFECT_SIZES]
         for size in effects:
             envs.append(env)
-            results.append(seeds_needed(runs, size, alpha, power))
+            results.append(seeds_needed(runs, size, alpha, power, sided=sided))
     not_done = dict(zip(scores.envs, scores.not_done, strict=True))
     return PowerReport(agent, metric, tuple(envs), tuple(results), not_done)
 

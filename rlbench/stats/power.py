@@ -1,22 +1,29 @@
-"""How many seeds: power analysis, false-positive rates and seed splits.
+"""How many seeds: power analysis and false-positive rates.
 
 * `seeds_needed` (Colas, Sigaud & Oudeyer 2018, Sec. 5): from a pilot's standard
   deviation, the smallest number of seeds per agent for Welch's t-test to detect
   a difference of means ``effect`` at level ``alpha`` with power ``1 - beta``.
-  The power of Welch's test is computed from the noncentral t distribution with
-  Welch-Satterthwaite degrees of freedom; with equal standard deviations it is
-  exactly the two-sample t-test power of statsmodels' ``TTestIndPower``.
-* `false_positive_rate` (Colas et al. 2019, Sec. 4): draw two groups of N runs
-  from the *same* agent's runs, test them, and count how often the test calls
-  the difference significant; a well-calibrated test gives ``alpha``.
-* `seed_split` (Henderson et al. 2018, Fig. 5): split the N seeds of one config
-  into two groups of k and count how many splits look significantly different.
+  Two formulas, named in every result:
+
+  - ``sided='one'``: the paper's (their code's ``compute_beta``): the one-sided
+    critical value ``t_crit = t.ppf(1 - alpha, nu)`` and
+    ``beta = t.cdf(t_crit - t_eps, nu)``, a central t shifted by the
+    noncentrality ``t_eps``; see `colas_power`.
+  - ``sided='two'``: the two-sided Welch test that `welch_test` runs, with its
+    exact power from the noncentral t distribution; with equal standard
+    deviations it is statsmodels' ``TTestIndPower``. It needs more seeds
+    (0.5 / 1 / 2 standard deviations: 64 / 17 / 6 against the paper's 51 / 14 / 5).
+
+* `false_positive_rate` (Colas et al. 2018, Sec. 4; 2019): draw two disjoint
+  groups of N runs without replacement from the *same* agent's runs (N <= n / 2),
+  test them, and count how often the test calls the difference significant; a
+  well-calibrated test gives ``alpha``.
+
+Seed splits (Henderson et al. 2018) live in `rlbench.stats.splits`.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,9 +33,17 @@ from rlbench.errors import InputError, UnknownNameError
 from rlbench.stats import _data
 from rlbench.stats._data import Seed
 from rlbench.stats.comparisons import ALTERNATIVES, _t_p_value, welch_statistic
-from rlbench.stats.results import FalsePositiveResult, PowerResult, SeedSplitResult
+from rlbench.stats.results import FalsePositiveResult, PowerResult
 
 TESTS = ("welch", "t_test", "mann_whitney", "ks")
+SIDES = ("one", "two")
+POWER_METHODS = {
+    "one": (
+        "Colas et al. 2018 compute_beta: one-sided t(1 - alpha, nu), "
+        "central t shifted by the noncentrality"
+    ),
+    "two": "two-sided Welch t-test, noncentral t",
+}
 
 
 def welch_power(
@@ -76,33 +91,77 @@ def welch_power(
     return scipy.stats.nct.cdf(-critical, dof, noncentrality)
 
 
+def colas_power(
+    n_seeds: int | np.ndarray,
+    effect: float,
+    std_x: float,
+    std_y: float | None = None,
+    alpha: float = 0.05,
+) -> np.ndarray:
+    """Power of Welch's test as Colas et al. 2018 compute it (their ``compute_beta``).
+
+    ``nu = (s_x^2 + s_y^2)^2 (n - 1) / (s_x^4 + s_y^4)``,
+    ``t_eps = |effect| / sqrt((s_x^2 + s_y^2) / n)``,
+    ``beta = t.cdf(t.ppf(1 - alpha, nu) - t_eps, nu)``; power is ``1 - beta``.
+    One-sided, and an approximation of the noncentral t by a shifted central t.
+
+    Args:
+        n_seeds: runs per agent, scalar or ``(k,)``.
+        effect: difference of means to detect, in score units (its size is used).
+        std_x: standard deviation of agent x's scores; std_y: of y's (default ``std_x``).
+        alpha: significance level.
+
+    Returns:
+        Power, same shape as ``n_seeds``.
+    """
+    std_y = std_x if std_y is None else std_y
+    spread = std_x**2 + std_y**2
+    if not spread > 0:
+        raise InputError("power is undefined: the pilot runs have zero spread")
+    n = np.asarray(n_seeds, dtype=np.float64)
+    dof = spread**2 * (n - 1) / (std_x**4 + std_y**4)
+    shift = abs(effect) / np.sqrt(spread / n)
+    critical = scipy.stats.t.ppf(1 - alpha, dof)
+    return 1.0 - scipy.stats.t.cdf(critical - shift, dof)
+
+
 def seeds_needed(
     pilot: np.ndarray | Sequence[float],
     effect: float,
     alpha: float = 0.05,
     power: float = 0.8,
     pilot_other: np.ndarray | Sequence[float] | None = None,
-    alternative: str = "two-sided",
+    sided: str = "two",
     max_seeds: int = 10_000,
     nan_policy: str = "raise",
 ) -> PowerResult:
     """Seeds per agent for Welch's test to detect ``effect`` (Colas et al. 2018, Sec. 5).
 
+    The smallest N in ``2..max_seeds`` whose power reaches ``power`` (the
+    paper's procedure: the first N with ``beta < 1 - power``).
+
     Args:
         pilot: pilot runs of one agent, ``(n,)`` (Colas et al. suggest n >= 20);
             its sample std is assumed for both agents unless ``pilot_other`` is given.
-        effect: difference of means to detect, in score units (sign matters only
-            for one-sided alternatives).
+        effect: difference of means to detect, in score units (one-sided: its
+            size, in the direction of its sign).
         alpha: significance level.
         power: target power, ``1 - beta``.
         pilot_other: pilot runs of the second agent, ``(m,)``.
-        alternative: ``'two-sided'``, ``'greater'`` or ``'less'``.
+        sided: ``'one'``, the paper's formula (`colas_power`), or ``'two'``
+            (default), the exact power of the two-sided Welch test that
+            `welch_test` and ``rlbench compare`` run (`welch_power`).
         max_seeds: largest N searched.
         nan_policy: ``'raise'`` or ``'omit'``.
 
     Returns:
         A PowerResult; ``n_seeds`` is None when ``max_seeds`` is not enough.
+
+    Raises:
+        InputError: on bad alpha, power, effect, sidedness or pilot.
     """
+    if sided not in SIDES:
+        raise InputError(f"sided must be 'one' (Colas et al.'s formula) or 'two', got {sided!r}")
     if not 0 < alpha < 1 or not 0 < power < 1:
         raise InputError(f"alpha and power must be in (0, 1), got {alpha} and {power}")
     if effect == 0:
@@ -122,7 +181,10 @@ def seeds_needed(
         candidates = np.arange(low, min(high, max_seeds + 1))
         if candidates.size == 0:
             continue
-        powers = welch_power(candidates, effect, std_x, std_y, alpha, alternative)
+        if sided == "one":
+            powers = colas_power(candidates, effect, std_x, std_y, alpha)
+        else:
+            powers = welch_power(candidates, effect, std_x, std_y, alpha, "two-sided")
         reached = np.flatnonzero(powers >= power)
         achieved = float(powers[reached[0]] if reached.size else powers[-1])
         if reached.size:
@@ -137,8 +199,10 @@ def seeds_needed(
         std_x=std_x,
         std_y=std_y,
         pilot_runs=int(runs.size),
-        alternative=alternative,
+        alternative="two-sided" if sided == "two" else ("greater" if effect > 0 else "less"),
+        method=POWER_METHODS[sided],
         n_excluded=excluded,
+        sided=sided,
     )
 
 
@@ -164,21 +228,56 @@ def _check_test(test: str) -> None:
         raise UnknownNameError("test", test, TESTS)
 
 
+def _draw_groups(
+    rng: np.random.Generator, values: np.ndarray, reps: int, size: int, replace: bool
+) -> np.ndarray:
+    """``reps`` pairs of groups of ``size`` runs: ``(reps, 2 * size)`` values.
+
+    Without replacement (Colas et al.'s protocol) the two groups are disjoint:
+    the first ``2 * size`` of a random permutation of the runs, drawn in chunks
+    of pairs (one double per run and pair, so chunking never changes a result).
+
+    Raises:
+        InputError: when ``size`` is below 2, or above ``n / 2`` without replacement.
+    """
+    if size < 2 or (not replace and 2 * size > values.size):
+        raise InputError(
+            f"sample size {size} is not possible with {values.size} runs "
+            f"({'2 <= N' if replace else '2 <= N <= n / 2, two disjoint groups'})"
+        )
+    if replace:
+        return values[_data.uniform_indices(rng, (reps, 2 * size), values.size)]
+    chunk = max(1, 2_000_000 // values.size)
+    blocks = [
+        np.argsort(rng.random((min(chunk, reps - start), values.size)), axis=1)[:, : 2 * size]
+        for start in range(0, reps, chunk)
+    ]
+    return values[np.concatenate(blocks)]
+
+
+def _how(replace: bool) -> str:
+    if replace:
+        return "two groups of N drawn with replacement from the same runs"
+    return "two disjoint groups of N drawn without replacement from the same runs (N <= n / 2)"
+
+
 def false_positive_rate(
     runs: np.ndarray | Sequence[float],
-    sample_sizes: Sequence[int] = (2, 3, 5, 10, 20),
+    sample_sizes: Sequence[int] = (2, 3, 5, 10),
     test: str = "welch",
     alpha: float = 0.05,
     reps: int = 10_000,
     seed: Seed = 0,
-    replace: bool = True,
+    replace: bool = False,
     nan_policy: str = "raise",
 ) -> FalsePositiveResult:
-    """Empirical false-positive rate of a test at several N (Colas et al. 2019, Sec. 4).
+    """Empirical false-positive rate of a test at several N (Colas et al. 2018, Sec. 4).
 
     For each N, ``reps`` pairs of groups of N runs are drawn from the same runs
-    (with replacement: both groups come from the runs' empirical distribution)
-    and tested (two-sided); the rate is the fraction with p < alpha.
+    and tested (two-sided); the rate is the fraction with p < alpha. The
+    default is the paper's protocol: two disjoint groups drawn without
+    replacement (so ``2 N <= n``); ``replace=True`` draws both groups from the
+    runs' empirical distribution instead.
 
     Args:
         runs: one agent's runs, ``(n,)``.
@@ -187,7 +286,7 @@ def false_positive_rate(
         alpha: significance level.
         reps: pairs of groups per N.
         seed: int or Generator.
-        replace: draw with replacement (default) or without.
+        replace: draw with replacement, or without (default, the paper's).
         nan_policy: ``'raise'`` or ``'omit'``.
     """
     _check_test(test)
@@ -196,19 +295,9 @@ def false_positive_rate(
     rng, seed_value = _data.make_rng(seed)
     rates = []
     for size in sample_sizes:  # a loop over N, not over resamples
-        if size < 2 or (not replace and 2 * size > values.size):
-            raise InputError(
-                f"sample size {size} is not possible with {values.size} runs "
-                f"({'2 <= N' if replace else '2 <= N <= n / 2'})"
-            )
-        if replace:
-            indices = _data.uniform_indices(rng, (reps, 2 * size), values.size)
-        else:
-            indices = np.argsort(rng.random((reps, values.size)), axis=1)[:, : 2 * size]
-        groups = values[indices]
+        groups = _draw_groups(rng, values, reps, size, replace)
         p_values = _p_values(groups[:, :size], groups[:, size:], test)
         rates.append(float(np.mean(p_values < alpha)))
-    how = "with" if replace else "without"
     return FalsePositiveResult(
         sample_sizes=tuple(int(n) for n in sample_sizes),
         rates=tuple(rates),
@@ -216,79 +305,7 @@ def false_positive_rate(
         test=test,
         reps=int(reps),
         n_runs=int(values.size),
-        method=f"two groups of N drawn {how} replacement from the same runs",
-        seed=seed_value,
-        n_excluded=excluded,
-    )
-
-
-def count_splits(n_runs: int, group_size: int) -> int:
-    """Unordered pairs of disjoint groups of ``group_size`` among ``n_runs`` seeds."""
-    return math.comb(n_runs, 2 * group_size) * math.comb(2 * group_size, group_size) // 2
-
-
-def _all_splits(n_runs: int, group_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every split once: the group holding the smallest chosen seed comes first."""
-    first, second = [], []
-    for chosen in itertools.combinations(range(n_runs), 2 * group_size):
-        for rest in itertools.combinations(chosen[1:], group_size - 1):
-            group = (chosen[0], *rest)
-            first.append(group)
-            second.append([seed for seed in chosen if seed not in group])
-    return np.array(first), np.array(second)
-
-
-def seed_split(
-    runs: np.ndarray | Sequence[float],
-    group_size: int | None = None,
-    test: str = "welch",
-    alpha: float = 0.05,
-    max_splits: int = 10_000,
-    seed: Seed = 0,
-    nan_policy: str = "raise",
-) -> SeedSplitResult:
-    """Splits one config's seeds into two groups and tests each split.
-
-    Henderson et al. 2018, Fig. 5: 10 seeds of one TRPO config split 5/5 gave
-    "significantly different" curves. Every split is tested when there are at
-    most ``max_splits`` of them; otherwise ``max_splits`` random splits are.
-
-    Args:
-        runs: scores of one config's N seeds, ``(N,)``.
-        group_size: seeds per group, k (default ``N // 2``; ``2 <= k <= N / 2``).
-        test: ``'welch'``, ``'t_test'``, ``'mann_whitney'`` or ``'ks'`` (two-sided).
-        alpha: significance level.
-        max_splits: most splits tested.
-        seed: int or Generator, for random splits.
-        nan_policy: ``'raise'`` or ``'omit'``.
-    """
-    _check_test(test)
-    values, excluded = _data.sample_runs(runs, nan_policy, "runs")
-    size = values.size // 2 if group_size is None else group_size
-    if size < 2 or 2 * size > values.size:
-        raise InputError(
-            f"group size {size} is not possible with {values.size} seeds (2 <= k <= N / 2)"
-        )
-    exhaustive = count_splits(values.size, size) <= max_splits
-    seed_value = None
-    if exhaustive:
-        first, second = _all_splits(values.size, size)
-    else:
-        rng, seed_value = _data.make_rng(seed)
-        order = np.argsort(rng.random((max_splits, values.size)), axis=1)
-        first, second = order[:, :size], order[:, size : 2 * size]
-    p_values = _p_values(values[first], values[second], test)
-    significant = int(np.count_nonzero(p_values < alpha))
-    return SeedSplitResult(
-        fraction_significant=significant / len(p_values),
-        n_significant=significant,
-        n_splits=len(p_values),
-        exhaustive=exhaustive,
-        group_size=size,
-        n_runs=int(values.size),
-        alpha=float(alpha),
-        test=test,
-        p_values=tuple(float(p) for p in p_values),
+        method=_how(replace),
         seed=seed_value,
         n_excluded=excluded,
     )
@@ -296,27 +313,31 @@ def seed_split(
 
 def bootstrap_false_positive_rate(
     runs: np.ndarray | Sequence[float],
-    sample_sizes: Sequence[int] = (5, 10, 20),
+    sample_sizes: Sequence[int] = (5, 10),
     alpha: float = 0.05,
     reps: int = 1_000,
     boot_reps: int = 1_000,
     seed: Seed = 0,
+    replace: bool = False,
     nan_policy: str = "raise",
 ) -> FalsePositiveResult:
-    """False-positive rate of the bootstrap CI test (Colas et al. 2018, 2019).
+    """False-positive rate of the bootstrap CI test (Colas et al. 2018, Sec. 4).
 
     The test calls two groups different when the percentile bootstrap CI of
     ``mean(x) - mean(y)`` (``boot_reps`` resamples, level ``1 - alpha``) excludes 0.
-    For each N, ``reps`` pairs of groups of N runs are drawn with replacement from
-    the same runs, so every rejection is a false positive. Vectorised over pairs
-    and resamples, in chunks of pairs.
+    For each N, ``reps`` pairs of groups of N runs are drawn from the same runs
+    as in `false_positive_rate` (default: disjoint, without replacement), so
+    every rejection is a false positive. Vectorised over pairs and resamples,
+    in chunks of pairs.
 
     Args:
         runs: one agent's runs, ``(n,)``.
-        sample_sizes: the N to try (each >= 2).
+        sample_sizes: the N to try (each >= 2; ``2 N <= n`` without replacement).
         alpha: significance level (the CI is at level 1 - alpha).
         reps: pairs of groups per N; boot_reps: bootstrap resamples per test.
         seed: int or Generator.
+        replace: draw the groups with replacement, or without (default, the paper's).
+        nan_policy: ``'raise'`` or ``'omit'``.
     """
     _data.check_reps(reps)
     _data.check_reps(boot_reps)
@@ -324,9 +345,7 @@ def bootstrap_false_positive_rate(
     rng, seed_value = _data.make_rng(seed)
     rates = []
     for size in sample_sizes:
-        if size < 2:
-            raise InputError(f"sample size {size} is not possible (N >= 2)")
-        groups = values[_data.uniform_indices(rng, (reps, 2, size), values.size)]
+        groups = _draw_groups(rng, values, reps, size, replace).reshape(reps, 2, size)
         chunk = max(1, 2_000_000 // (boot_reps * size))
         rejected = 0
         for start in range(0, reps, chunk):
@@ -345,7 +364,7 @@ def bootstrap_false_positive_rate(
         test=f"bootstrap CI of the mean difference ({boot_reps} resamples)",
         reps=int(reps),
         n_runs=int(values.size),
-        method="two groups of N drawn with replacement from the same runs",
+        method=_how(replace),
         seed=seed_value,
         n_excluded=excluded,
     )

@@ -169,6 +169,7 @@ class PowerResult(_ToDict):
         alternative: as in `TestResult`.
         method: how power was computed.
         n_excluded: pilot scores excluded under ``nan_policy='omit'``.
+        sided: ``"one"`` (Colas et al.'s one-sided formula) or ``"two"`` (two-sided Welch).
     """
 
     n_seeds: int | None
@@ -180,8 +181,9 @@ class PowerResult(_ToDict):
     std_y: float
     pilot_runs: int
     alternative: str = "two-sided"
-    method: str = "Welch t-test, noncentral t"
+    method: str = "two-sided Welch t-test, noncentral t"
     n_excluded: int = 0
+    sided: str = "two"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ def write_results(
     failed: int = 1,
     perturbed: bool = True,
     nan_trials: int = 0,
+    twins: dict[str, str] | None = None,
 ) -> Path:
     """Writes a results folder under ``root`` and returns it.
 
@@ -45,6 +46,8 @@ def write_results(
         perturbed: also write one perturbed config (``step_size`` x0.5) of the
             second agent, one-at-a-time.
         nan_trials: done trials of the last agent with a diverged (NaN) curve end.
+        twins: ``{agent: other agent}``: the agent's records copy the other's
+            numbers (as ARS V1 and V1-t with ``top_directions == n_directions``).
     """
     store = Store(root).lock()
     started = time.time()
@@ -58,11 +61,13 @@ def write_results(
                 (agents[1], {"kind": "one-at-a-time", "param": "step_size", "factor": 0.5}, 0.5)
             )
         for agent_index, (agent, perturbation, factor) in enumerate(configs):
-            quality = 0.4 + 0.25 * (agents.index(agent) % 4) * factor
+            source = (twins or {}).get(agent, agent)
+            source_index = agents.index(source) if source != agent else agent_index
+            quality = 0.4 + 0.25 * (agents.index(source) % 4) * factor
             for env_index, env in enumerate(envs):
                 low, high = ENV_SCALES.get(env, (0.0, 100.0))
                 for seed in range(seeds):
-                    rng = np.random.default_rng([agent_index, env_index, seed])
+                    rng = np.random.default_rng([source_index, env_index, seed])
                     progress = 1 - np.exp(-3 * np.array(steps) / budget_steps)
                     mean = low + (high - low) * quality * progress
                     noise = 0.08 * abs(high - low) * rng.standard_normal(len(steps)).cumsum() / 3

@@ -104,7 +104,7 @@ def test_captions_state_method_resamples_seeds_and_exclusions(report):
         assert "200 resamples" in caption, kind
         assert "5-6 seeds (done trials) per agent and env" in caption
         assert "12 trials of perturbed configs left out" in caption
-        assert "1 trial not done and not shown (alpha/Pendulum-v1: 1)" in caption
+        assert "1 trial failed (alpha/Pendulum-v1: 1): scored as the env's lowest" in caption
 
 
 def test_one_env_and_unknown_names(synthetic_results):

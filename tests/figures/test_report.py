@@ -7,7 +7,9 @@ import os
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -15,7 +17,9 @@ from typer.testing import CliRunner
 import rlbench
 from rlbench.commands.report import plot_command, report_command
 from rlbench.errors import InputError
+from rlbench.figures import plot_power
 from rlbench.report import KINDS, Options, ReportData, build_report
+from tests.figures.synthetic import write_results
 
 FIGURES = ("curves", "percentiles", "seeds", "aggregates", "profiles", "improvement",
            "seed_split", "power")  # fmt: skip
@@ -144,3 +148,132 @@ def test_every_figure_kind_from_a_real_tiny_run(tiny_run, tmp_path):
     page = index.read_text()
     assert "perturbed configs left out" in page
     assert (tmp_path / "report" / "curves.pdf").stat().st_size > 1000
+
+
+class _Page(HTMLParser):
+    """The figures (their data attributes, image and caption) and not-drawn notes of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.figures: list[dict] = []
+        self.not_drawn: dict[str, str] = {}
+        self.images: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "figure":
+            self.figures.append({**attributes, "caption": "", "img": None})
+        elif tag == "img":
+            self.images.append(attributes["src"])
+            if self.figures:
+                self.figures[-1]["img"] = attributes["src"]
+        elif tag == "figcaption":
+            self._in = "caption"
+        elif tag == "p" and "not-drawn" in (attributes.get("class") or ""):
+            self._in = attributes["data-stem"]
+            self.not_drawn[self._in] = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("figcaption", "p"):
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "caption":
+            self.figures[-1]["caption"] += data
+        elif self._in is not None:
+            self.not_drawn[self._in] += data
+
+
+@pytest.fixture(scope="module")
+def plain_report(tmp_path_factory):
+    """Twins (beta-twin copies beta's numbers), 5 seeds (seed splits: k = 2 only), one
+    perturbed agent (no cross-agent ranking) and no thresholds (no success rates); the
+    report folder holds images of an earlier report that cannot be drawn now."""
+    root = tmp_path_factory.mktemp("plain")
+    results = write_results(root / "results", agents=("alpha", "beta", "beta-twin"),
+                            envs=("Pendulum-v1",), seeds=5, failed=0,
+                            twins={"beta-twin": "beta"})  # fmt: skip
+    out = root / "report"
+    out.mkdir()
+    for stale in ("seed_split.png", "seed_split.pdf", "sensitivity_ranking.png"):
+        (out / stale).write_bytes(b"\x89PNG stale")
+    return build_report(results, out, Options(reps=100))
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("CI") != "true",
+    reason="chromium is not installed (CI installs Debian's, and there the test never skips)",
+)
+def test_page_in_chromium_has_no_degenerate_placeholder_or_hidden_figure(plain_report, tmp_path):
+    dom = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'dom'}",
+         "--virtual-time-budget=10000", "--dump-dom", plain_report.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert 'data-loaded="true"' in dom.stdout and 'data-broken-images=""' in dom.stdout
+    page = _Page()
+    page.feed(dom.stdout)
+    out = plain_report.parent
+    drawn = {figure["data-stem"]: figure for figure in page.figures}
+    assert {"curves", "percentiles", "seeds", "aggregates", "profiles", "power",
+            "sensitivity"} <= set(drawn)  # fmt: skip
+    for stem, figure in drawn.items():
+        assert figure["img"] == f"{stem}.png" and (out / f"{stem}.png").exists()
+        # a curve needs two x values: no image of a dot on a stretched axis
+        if figure["data-fewest-x"]:
+            assert int(figure["data-fewest-x"]) >= 2, stem
+        # every legend entry visible: identical series are named in the caption
+        for group in filter(None, figure["data-identical"].split(";")):
+            assert " = ".join(group.split("=")) in figure["caption"], stem
+    assert drawn["curves"]["data-identical"] == "beta=beta-twin"
+    assert "beta-twin" in drawn["curves"]["data-series"].split("|")
+    # what cannot be drawn is said in words, with no image file (stale ones removed)
+    assert set(page.not_drawn) == {"seed_split", "success_rates", "sensitivity_ranking"}
+    for stem, sentence in page.not_drawn.items():
+        assert sentence.split(" not drawn: ")[1], stem
+        images = [p for p in out.glob(f"{stem}.*") if p.suffix in (".png", ".pdf", ".svg")]
+        assert not images and f"{stem}.png" not in page.images, stem
+    assert "single x value (seeds per group, k = 2)" in page.not_drawn["seed_split"]
+    assert "no cross-agent ranking" in page.not_drawn["sensitivity_ranking"]
+    assert (out / "seed_split.csv").exists()  # the numbers stay, as a table
+
+
+def test_twins_are_drawn_apart_and_tables_show_estimates_with_ci(plain_report):
+    report = ReportData(rlbench.load(plain_report.parent.parent / "results"), Options(reps=100))
+    lines = {line.get_gid(): line for line in report.figure("curves").axes[0].get_lines()}
+    beta, twin = lines["series:beta"], lines["series:beta-twin"]
+    assert list(beta.get_ydata()) == list(twin.get_ydata())
+    assert beta.get_linestyle() == "-" and twin.get_linestyle() == "--"
+    page = plain_report.read_text()
+    assert '<th class="text">mean [CI]</th>' in page  # per env: one cell, as the terminal
+    assert re.search(r"\d+ of \d+ columns shown; all: <a href=\"per_env.csv\">CSV</a>", page)
+    full = pd.read_csv(plain_report.parent / "per_env.csv")
+    assert {"mean", "ci_lower", "ci_upper", "method", "resamples"} <= set(full.columns)
+
+
+def test_one_agent_has_no_comparison_figures_and_says_why(tmp_path):
+    results = write_results(tmp_path / "results", agents=("solo",), envs=("Pendulum-v1",),
+                            seeds=4, failed=0, perturbed=False)  # fmt: skip
+    report = ReportData(rlbench.load(results), Options(reps=50))
+    for kind, what in (("power", "power"), ("improvement", "the probability of improvement")):
+        with pytest.raises(InputError, match=f"^{what} needs at least 2 agents to compare$"):
+            report.figure(kind)
+    with pytest.raises(InputError, match=r"^no power curves: on every env the agents tie"):
+        plot_power({"Pendulum-v1": []})
+    page = build_report(results, tmp_path / "report", Options(reps=50)).read_text()
+    assert 'data-stem="power">Statistical power not drawn: power needs at least 2 agents' in page
+    assert not (tmp_path / "report" / "power.png").exists()
+
+
+def test_plot_command_refuses_a_figure_of_dots(plain_report, tmp_path):
+    results = plain_report.parent.parent / "results"
+    out = tmp_path / "split.png"
+    result = CliRunner().invoke(_cli(), ["plot", str(results), "--kind", "seed-split",
+                                         "--out", str(out), "--reps", "50"])  # fmt: skip
+    assert isinstance(result.exception, InputError) and not out.exists()
+    assert str(result.exception) == (
+        "--kind seed-split: every curve in Pendulum-v1 has a single x value (seeds per group, "
+        "k = 2), a dot rather than a curve; nothing written (`rlbench report` shows these "
+        "numbers as a table)"
+    )

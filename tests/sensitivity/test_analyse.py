@@ -35,16 +35,47 @@ def test_planted_grid_variance_shares_and_importance():
     var_config = surface.ravel().var(ddof=1)
     planted = var_config / (var_config + 1.0**2)
     assert variance.icc.lower <= planted <= variance.icc.upper
+    assert variance.design == "two-way" and variance.icc.statistic.startswith("ICC(A,1)")
+    # no seed main effect was planted: its component is near 0, the residual near 1
+    assert abs(variance.var_seed) < 0.15 and variance.var_residual == pytest.approx(1, abs=0.2)
+    # a failed run leaves the table incomplete: the one-way ICC(1), labelled so
+    broken = trials.copy()
+    broken.loc[broken.index[0], ["status", "final_return"]] = ["failed", np.nan]
+    (one_way,) = analyse(broken, stat="mean", reps=50).variance
+    assert one_way.design == "one-way" and "one-way" in one_way.icc.statistic
     (importance,) = result.importance
     shares = dict(zip(importance.terms, importance.shares, strict=True))
     assert shares["a"].estimate > shares["b"].estimate > shares["c"].estimate
-    # planted main effects: V_a = 6, V_b = 2/3, V_c = 0 of 6 + 2/3; seed noise in the
-    # cell means (variance 1/12 each) adds to the total, so shares are slightly attenuated
-    assert shares["a"].estimate == pytest.approx(6 / (6 + 2 / 3), abs=0.04)
-    assert shares["c"].upper < 0.03
-    assert importance.method == "fANOVA, full grid"
+    # planted main effects: V_a = 6, V_b = 2/3, V_c = 0 of 6 + 2/3; the seed noise in
+    # the cell means (variance 1/12 each) is subtracted from every term
+    assert shares["a"].estimate == pytest.approx(6 / (6 + 2 / 3), abs=0.02)
+    assert shares["b"].estimate == pytest.approx((2 / 3) / (6 + 2 / 3), abs=0.02)
+    assert abs(shares["c"].estimate) < 0.01 and shares["c"].lower < 0 < shares["c"].upper
+    assert importance.method == "fANOVA, full grid, seed noise subtracted"
     assert any("no base config" in note for note in result.notes)
     assert any("no threshold" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_fanova_interaction_share_of_main_effect_plus_noise_is_zero(seed):
+    """A main effect of a, nothing else, loud seed noise: the corrected a:b share is
+    below the uncorrected one and its interval reaches below 0."""
+    from rlbench.sensitivity import estimators as est
+
+    rng = np.random.default_rng(seed)
+    surface = np.array([0.0, 3.0, 6.0])[:, None] + np.zeros((1, 3))
+    trials = grid_trials(surface, {"a": [1, 2, 3], "b": [1, 2, 3]}, 3.0, 6, rng)
+    (importance,) = analyse(trials, stat="mean", reps=1000).importance
+    shares = dict(zip(importance.terms, importance.shares, strict=True))
+    noise = dict(zip(importance.terms, importance.noise_shares, strict=True))
+    # the uncorrected fANOVA of the cell means (config ids sort in grid order)
+    means = trials.groupby("config_id", sort=True)["final_return"].mean().to_numpy()
+    raw = est.fanova_shares(means.reshape(3, 3), 2)
+    # noise per cell 9 / 6, on 4 of the 8 df: about 0.67 of a total near 7.3
+    assert noise["a:b"] > 0 and shares["a:b"].estimate < raw[(0, 1)]
+    assert shares["a:b"].lower < 0.0  # consistent with no interaction (the average
+    # over many such grids is checked in test_estimators)
+    assert shares["a"].upper > 0.95
 
 
 def test_one_at_a_time_agents_curves_success_and_ranking():
@@ -80,6 +111,27 @@ def test_one_at_a_time_agents_curves_success_and_ranking():
         plot_sensitivity_ranking(result),
     ):
         assert isinstance(figure, Figure)
+    # every bar carries its count, so a rate of zero (no bar) still reads: "0/8"
+    labels = [text.get_text() for text in plot_success_rates(result, env="E").axes[0].texts]
+    counts = [f"{c.rate.successes}/{c.rate.trials}" for s in result.success for c in s.configs]
+    assert labels == counts and "0/8" in labels
+
+
+def test_ranking_separates_movement_from_drop():
+    """An agent whose perturbations help moves as much as one whose perturbations hurt:
+    the same |change| (0.2, by hand), opposite signed drops (-0.2 and +0.2)."""
+    rng = np.random.default_rng(8)
+    helped = {"lr": {0.5: 0.2, 2.0: 0.2}}
+    hurt = {"lr": {0.5: -0.2, 2.0: -0.2}}
+    rows = oat_trials("helped", "E", 0.5, helped, 1e-6, 6, rng)
+    rows += oat_trials("hurt", "E", 0.5, hurt, 1e-6, 6, rng)
+    ranking = analyse(frame(rows), stat="mean", reps=200, references=REFERENCES).ranking
+    by_agent = {a.agent: a for a in ranking.agents}
+    for agent, drop in (("helped", -0.2), ("hurt", 0.2)):
+        assert by_agent[agent].sensitivity.estimate == pytest.approx(0.2, abs=1e-4)
+        assert by_agent[agent].drop.estimate == pytest.approx(drop, abs=1e-4)
+    assert by_agent["hurt"].sensitivity.statistic == "mean |normalised change| from base"
+    assert by_agent["hurt"].drop.statistic.startswith("mean normalised drop from base")
 
 
 def test_single_config_says_what_it_cannot_compute():
@@ -88,6 +140,11 @@ def test_single_config_says_what_it_cannot_compute():
     result = analyse(frame(rows), reps=100, references=REFERENCES)
     assert not result.curves and not result.tunability and result.ranking is None
     assert any("single config" in note for note in result.notes)
+    # nothing to draw: a reason to write as text, never a picture of that sentence
+    with pytest.raises(InputError, match=r"^no sensitivity curves \(no perturbed"):
+        plot_sensitivity_curves(result)
+    with pytest.raises(InputError, match=r"^no cross-agent ranking \(needs 2\+ agents"):
+        plot_sensitivity_ranking(result)
 
 
 def test_random_plan_importance_is_binned():

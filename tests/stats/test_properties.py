@@ -93,3 +93,33 @@ def test_probability_of_improvement_is_symmetric(scores, seed):
     forward = probability_of_improvement(scores, other, reps=10, seed=seed).estimate
     backward = probability_of_improvement(other, scores, reps=10, seed=seed).estimate
     assert abs(forward + backward - 1.0) < 1e-12
+
+
+@FAST
+@given(
+    arrays(np.float64, st.integers(3, 10), elements=st.floats(-100, 100, allow_subnormal=False)),
+    st.data(),
+)
+def test_failing_a_run_never_helps_an_agent(scores, data):
+    """Under the default failed-run policy, turning any of an agent's finished runs into a
+    failure never raises its mean, nor its probability of beating an identical twin."""
+    import pandas as pd
+
+    from rlbench.stats.frame import score_matrices
+
+    fails = data.draw(st.lists(st.booleans(), min_size=scores.size, max_size=scores.size))
+    rows = []
+    for agent in ("x", "twin"):
+        for seed, score in enumerate(scores):
+            failed = agent == "x" and fails[seed]
+            value = np.nan if failed else score
+            rows.append(
+                (agent, "E", agent, seed, "failed" if failed else "done", value, value, value)
+            )
+    columns = ["agent", "env", "config_id", "seed", "status", "final_return", "auc", "best_return"]
+    matrices = score_matrices(pd.DataFrame(rows, columns=columns))
+    x, twin = matrices["x"].runs[0], matrices["twin"].runs[0]
+    assert x.size == twin.size and matrices["x"].n_failed_scored == (sum(fails),)
+    assert x.mean() <= twin.mean() + 1e-9 * (1 + abs(twin.mean()))
+    wins = np.mean((x[:, None] > twin[None, :]) + 0.5 * (x[:, None] == twin[None, :]))
+    assert wins <= 0.5 + 1e-12
