@@ -96,19 +96,21 @@ class Grid(_Model):
     @field_validator("values")
     @classmethod
     def _nonempty(cls, values: dict[str, Any]) -> dict[str, Any]:
-        def check(mapping: dict[str, Any], prefix: str) -> None:
-            for name, listed in mapping.items():
-                if isinstance(listed, dict) and listed:
-                    check(listed, f"{prefix}{name}.")
-                elif not isinstance(listed, list):
-                    raise ValueError(
-                        f"values.{prefix}{name} is {excerpt(listed)}; expected a list of values"
-                    )
-                elif not listed:
-                    raise ValueError(f"values.{prefix}{name} is an empty list")
-
-        check(values, "")
+        _check_listed(values, "")
         return values
+
+
+def _check_listed(mapping: dict[str, Any], prefix: str) -> None:
+    """Each hyperparameter of a grid lists values (a mapping nests names, SB3-style)."""
+    for name, listed in mapping.items():
+        if isinstance(listed, dict) and listed:
+            _check_listed(listed, f"{prefix}{name}.")
+        elif not isinstance(listed, list):
+            raise ValueError(
+                f"values.{prefix}{name} is {excerpt(listed)}; expected a list of values"
+            )
+        elif not listed:
+            raise ValueError(f"values.{prefix}{name} is an empty list")
 
 
 class RandomPlan(_Model):
@@ -128,7 +130,7 @@ class AbsolutePlan(_Model):
     their base (per-env defaults included); no base config is added."""
 
     plan: Literal["absolute"]
-    values: dict[str, list[Any]] | None = Field(default=None, min_length=1)
+    values: dict[str, list[Any] | dict[str, Any]] | None = Field(default=None, min_length=1)
     ranges: dict[str, PerturbSpace] | None = Field(default=None, min_length=1)
     n: int | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0)
@@ -141,9 +143,7 @@ class AbsolutePlan(_Model):
             raise ValueError("ranges need n, the number of sampled configs")
         if self.values is not None and self.n is not None:
             raise ValueError("n goes with ranges; a grid of values has no n")
-        for name, listed in (self.values or {}).items():
-            if not listed:
-                raise ValueError(f"values.{name} is an empty list")
+        _check_listed(self.values or {}, "")
         return self
 
 

@@ -142,13 +142,10 @@ def _variants(
         out.append(({}, {"kind": "base"}))
     if plan is None:
         return out
-    grid = (
-        flatten_hparams(plan.values, card.hparams, f"{where}.perturb.values", source)
-        if isinstance(plan, Grid)
-        else {}
-    )
+    listed = plan.values if isinstance(plan, (Grid, AbsolutePlan)) else None
+    grid = flatten_hparams(listed or {}, card.hparams, f"{where}.perturb.values", source)
     if isinstance(plan, AbsolutePlan):
-        names = list(plan.values or plan.ranges or {})
+        names = list(grid or plan.ranges or {})
     else:
         names = list(grid) if isinstance(plan, Grid) else (plan.params or [])
     for i, name in enumerate(names):
@@ -180,7 +177,7 @@ def _variants(
                     ({name: scaled}, {"kind": "one-at-a-time", "param": name, "factor": factor})
                 )
     elif isinstance(plan, AbsolutePlan):
-        out += absolute_variants(plan)
+        out += absolute_variants(plan, grid)
     elif isinstance(plan, Grid):
         keys = list(grid)
         for combo in itertools.product(*(grid[k] for k in keys)):
@@ -215,13 +212,20 @@ def _variants(
     return out
 
 
-def absolute_variants(plan: AbsolutePlan) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """The plan's configs: identical on every env (the sample's stream depends on its seed only)."""
+def absolute_variants(
+    plan: AbsolutePlan, values: Mapping[str, list[Any]] | None = None
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The plan's configs: identical on every env (the sample's stream depends on its seed only).
+
+    ``values``: the plan's grid with names flattened to the card's (SB3's nested
+    ``policy_kwargs`` form opened); the plan's own ``values`` when not given.
+    """
     if plan.values is not None:
-        keys = list(plan.values)
-        combos = itertools.product(*(plan.values[k] for k in keys))
-        grid = [dict(zip(keys, combo, strict=True)) for combo in combos]
-        return [(values, {"kind": "grid", **values}) for values in grid]
+        listed: Mapping[str, Any] = values if values is not None else plan.values
+        keys = list(listed)
+        combos = itertools.product(*(listed[k] for k in keys))
+        points = [dict(zip(keys, combo, strict=True)) for combo in combos]
+        return [(point, {"kind": "grid", **point}) for point in points]
     assert plan.ranges is not None and plan.n is not None
     rng = np.random.default_rng(np.random.SeedSequence(plan.seed))
     out: list[tuple[dict[str, Any], dict[str, Any]]] = []
