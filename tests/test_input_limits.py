@@ -36,7 +36,7 @@ def one_error_line(tmp_path, text: str | bytes) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"rlbench: error: {suite}: "), lines[0]
     assert_own_words(lines[0])
-    assert seconds < 5, seconds
+    assert seconds < 20, seconds  # a hang bound (the alias bomb took minutes), not a benchmark
     assert not (tmp_path / "r").exists()
     return lines[0]
 
