@@ -31,12 +31,13 @@ def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters escaped (``\\n``), so
-    that a message stays one line whatever a file's keys and values contain."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+def one_line(text: str, limit: int = 2000) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``) and
+    cut to ``limit`` characters, so that a message stays one short line whatever a
+    file's keys and values contain."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() or c == " " else ascii(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class RlbenchError(Exception):

@@ -27,7 +27,7 @@ MAX_STEPS = 10**10
 """Training budget of one trial, in env steps."""
 
 MAX_EVALUATIONS = 100_000
-"""Evaluation points of one trial (budget.steps / eval.every + 2)."""
+"""Evaluation points of one trial: step 0, every eval.every steps, and the budget."""
 
 MAX_EVAL_EPISODES = 10_000
 """Episodes per evaluation."""

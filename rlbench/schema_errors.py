@@ -22,8 +22,9 @@ from pydantic.fields import FieldInfo
 
 from rlbench.errors import SpecError, excerpt
 
-INTERNAL_FIELDS = {"source", "path"}
-"""Fields rlbench fills in itself (the file a model came from); never offered to users."""
+INTERNAL_FIELDS = {"Suite": {"source"}, "AgentCard": {"path"}, "EnvCard": {"path", "name"}}
+"""Fields rlbench fills in itself (the file a model came from, an env card's name
+from its key), by model; never offered to users as allowed keys."""
 
 PATTERNS = {
     r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$": (
@@ -153,15 +154,24 @@ def _step(ann: Any, part: Any) -> Any:
 
 
 def _choose(details: list[dict[str, Any]]) -> dict[str, Any]:
-    """The first error, or, when it is one union member's plain type mismatch, the
-    error of the member the value was meant for (the one that got past its type)."""
-    first = details[0]
-    if first["type"] == "missing":  # a misspelt key: report the typo, not the gap it leaves
-        key = str(first["clean"][-1]) if first["clean"] else ""
+    """The error the user most likely meant: the first one, except that
+
+    - for a union member's plain type mismatch, the error of the member the
+      value was meant for (the one that got past its type), and
+    - for a missing key next to an unknown key that is close to it, the typo.
+    """
+    chosen = _in_union(details)
+    if chosen["type"] == "missing" and chosen["clean"]:
+        key = str(chosen["clean"][-1])
         for d in details:
-            if d["type"] == "extra_forbidden" and d["clean"][:-1] == first["clean"][:-1]:
+            if d["type"] == "extra_forbidden" and d["clean"][:-1] == chosen["clean"][:-1]:
                 if difflib.get_close_matches(key, [str(d["clean"][-1])[:100]], cutoff=0.6):
                     return d
+    return chosen
+
+
+def _in_union(details: list[dict[str, Any]]) -> dict[str, Any]:
+    first = details[0]
     if first["union"] is None or first["type"] not in _TYPE_MISMATCH:
         return first
     union_type, union_path = first["union"]
@@ -221,7 +231,8 @@ def _tags(ann: Any) -> str:
 
 
 def _keys(model: type[BaseModel]) -> list[str]:
-    return [k for k in model.model_fields if k not in INTERNAL_FIELDS]
+    internal = INTERNAL_FIELDS.get(model.__name__, set())
+    return [k for k in model.model_fields if k not in internal]
 
 
 def _unknown_key(detail: dict[str, Any]) -> str:

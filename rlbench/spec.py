@@ -28,6 +28,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 from rlbench import limits
 from rlbench.cards import PerturbSpace, _Model, catalog, read_yaml
 from rlbench.errors import InputError, SpecError, UnknownNameError, excerpt
+from rlbench.evalgrid import eval_grid
 from rlbench.schema_errors import translate
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -36,7 +37,7 @@ _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 def _no_bool(value: Any) -> Any:
     # pydantic reads true as 1 for an int field; a count written as true is a mistake
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not allowed; expected an integer")
+        raise ValueError(f"{value} is not allowed; expected an integer")
     return value
 
 
@@ -95,19 +96,21 @@ class Grid(_Model):
     @field_validator("values")
     @classmethod
     def _nonempty(cls, values: dict[str, Any]) -> dict[str, Any]:
-        def check(mapping: dict[str, Any], prefix: str) -> None:
-            for name, listed in mapping.items():
-                if isinstance(listed, dict) and listed:
-                    check(listed, f"{prefix}{name}.")
-                elif not isinstance(listed, list):
-                    raise ValueError(
-                        f"values.{prefix}{name} is {excerpt(listed)}; expected a list of values"
-                    )
-                elif not listed:
-                    raise ValueError(f"values.{prefix}{name} is an empty list")
-
-        check(values, "")
+        _check_listed(values, "")
         return values
+
+
+def _check_listed(mapping: dict[str, Any], prefix: str) -> None:
+    """Each hyperparameter of a grid lists values (a mapping nests names, SB3-style)."""
+    for name, listed in mapping.items():
+        if isinstance(listed, dict) and listed:
+            _check_listed(listed, f"{prefix}{name}.")
+        elif not isinstance(listed, list):
+            raise ValueError(
+                f"values.{prefix}{name} is {excerpt(listed)}; expected a list of values"
+            )
+        elif not listed:
+            raise ValueError(f"values.{prefix}{name} is an empty list")
 
 
 class RandomPlan(_Model):
@@ -127,7 +130,7 @@ class AbsolutePlan(_Model):
     their base (per-env defaults included); no base config is added."""
 
     plan: Literal["absolute"]
-    values: dict[str, list[Any]] | None = Field(default=None, min_length=1)
+    values: dict[str, list[Any] | dict[str, Any]] | None = Field(default=None, min_length=1)
     ranges: dict[str, PerturbSpace] | None = Field(default=None, min_length=1)
     n: int | None = Field(default=None, gt=0)
     seed: int = Field(default=0, ge=0)
@@ -140,9 +143,7 @@ class AbsolutePlan(_Model):
             raise ValueError("ranges need n, the number of sampled configs")
         if self.values is not None and self.n is not None:
             raise ValueError("n goes with ranges; a grid of values has no n")
-        for name, listed in (self.values or {}).items():
-            if not listed:
-                raise ValueError(f"values.{name} is an empty list")
+        _check_listed(self.values or {}, "")
         return self
 
 
@@ -283,7 +284,7 @@ class Suite(_Model):
     @classmethod
     def _device(cls, device: str) -> str:
         if device != "cpu" and not device.startswith(("cuda", "mps", "auto")):
-            raise ValueError(f"device must be cpu, cuda[:N], mps or auto, got {device!r}")
+            raise ValueError(f"device must be cpu, cuda[:N], mps or auto, got {excerpt(device)}")
         return device
 
     @model_validator(mode="after")
@@ -300,7 +301,8 @@ class Suite(_Model):
             label = self.agent_label(i)
             if label in seen:
                 raise ValueError(
-                    f"agents[{i}]: two agents are named {label!r}; give each a distinct 'name'"
+                    f"agents[{i}]: two agents are named {excerpt(label)}; "
+                    "give each a distinct 'name'"
                 )
             seen.add(label)
         ids = [e if isinstance(e, str) else e.id for e in self.envs]
@@ -335,7 +337,7 @@ class Suite(_Model):
                     self.source or "<suite>",
                     f"{where}.steps",
                 )
-            points = budget.steps // ev.every + 2
+            points = len(eval_grid(budget.steps, ev.every))
             if points > limits.MAX_EVALUATIONS:
                 raise SpecError(
                     f"budget.steps / eval.every = {budget.steps:,} / {ev.every:,} gives "

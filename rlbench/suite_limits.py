@@ -1,17 +1,19 @@
-"""Checks of an expanded suite against ``rlbench.limits`` and the import path,
-made before anything is built or run."""
+"""Checks of a suite against ``rlbench.limits`` and the import path, made while
+it is expanded and before anything runs; and the loading of cards' validators."""
 
 from __future__ import annotations
 
+import importlib
 import math
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rlbench import limits
-from rlbench.cards import AgentCard
+from rlbench.cards import AgentCard, EnvCard
 from rlbench.entries import entry_problem
 from rlbench.errors import InputError, SpecError, excerpt
-from rlbench.spec import OneAtATime, RandomPlan, Suite
+from rlbench.spec import AbsolutePlan, OneAtATime, RandomPlan, Suite
 
 
 def check_grid_lists(grid: Mapping[str, Any], where: str, source: str) -> None:
@@ -29,10 +31,10 @@ def plan_size(plan: Any) -> int:
     """Configs a perturbation plan makes at most (before infeasible ones are dropped)."""
     if plan is None:
         return 1
-    base = int(bool(plan.include_base))
+    base = int(bool(getattr(plan, "include_base", False)))
     if isinstance(plan, OneAtATime):
         return base + len(plan.params) * len(plan.factors)
-    if isinstance(plan, RandomPlan):
+    if isinstance(plan, (RandomPlan, AbsolutePlan)) and plan.n is not None:
         return base + plan.n
 
     def points(values: Mapping[str, Any]) -> int:
@@ -74,3 +76,37 @@ def check_entry(card: AgentCard, python_path: tuple[str, ...], source: str, wher
                 source,
                 where,
             )
+
+
+def check_metrics(env: EnvCard, python_path: tuple[str, ...], source: str, where: str) -> None:
+    """Refuse an env card whose extra evaluation metrics cannot be found."""
+    for name, target in env.metrics.items():
+        problem = entry_problem(target, python_path)
+        if problem is not None:
+            raise SpecError(
+                f"env card {env.name!r} ({env.path}): metric {name!r} {target!r} cannot be "
+                f"imported: {problem}",
+                source,
+                where,
+            )
+
+
+def load_validator(
+    card: AgentCard, python_path: tuple[str, ...]
+) -> Callable[[Mapping[str, Any], str], None] | None:
+    """Import a card's validator, from the folders its trials import from (a user's
+    validator lives beside the agent, in a --cards folder)."""
+    if not card.validator:
+        return None
+    module, _, attr = card.validator.partition(":")
+    added = [p for p in python_path if p not in sys.path]
+    sys.path.extend(added)
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise SpecError(
+            f"validator {card.validator!r} cannot be loaded ({exc})", card.path
+        ) from None
+    finally:
+        for folder in added:
+            sys.path.remove(folder)

@@ -10,11 +10,10 @@ exactly the trials already done.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import itertools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,13 @@ from rlbench.errors import InputError, SpecError, UnknownNameError
 from rlbench.evalgrid import EvalGrid, eval_grid
 from rlbench.hparam_values import flatten_hparams
 from rlbench.spec import AbsolutePlan, Grid, OneAtATime, RandomPlan, Suite
-from rlbench.suite_limits import check_entry, check_grid_lists, check_size
+from rlbench.suite_limits import (
+    check_entry,
+    check_grid_lists,
+    check_metrics,
+    check_size,
+    load_validator,
+)
 
 PROTOCOL_VERSION = 1
 """Bump when a change of the runner changes records: old trial ids then rerun."""
@@ -112,18 +117,6 @@ class Plan:
         return sum(t.budget_steps for t in self.trials)
 
 
-def _load_validator(card: AgentCard) -> Callable[[Mapping[str, Any], str], None] | None:
-    if not card.validator:
-        return None
-    module, _, attr = card.validator.partition(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise SpecError(
-            f"validator {card.validator!r} cannot be loaded ({exc})", card.path
-        ) from None
-
-
 def _coerce_all(
     card: AgentCard, values: Mapping[str, Any], where: str, source: str
 ) -> dict[str, Any]:
@@ -149,13 +142,10 @@ def _variants(
         out.append(({}, {"kind": "base"}))
     if plan is None:
         return out
-    grid = (
-        flatten_hparams(plan.values, card.hparams, f"{where}.perturb.values", source)
-        if isinstance(plan, Grid)
-        else {}
-    )
+    listed = plan.values if isinstance(plan, (Grid, AbsolutePlan)) else None
+    grid = flatten_hparams(listed or {}, card.hparams, f"{where}.perturb.values", source)
     if isinstance(plan, AbsolutePlan):
-        names = list(plan.values or plan.ranges or {})
+        names = list(grid or plan.ranges or {})
     else:
         names = list(grid) if isinstance(plan, Grid) else (plan.params or [])
     for i, name in enumerate(names):
@@ -187,7 +177,7 @@ def _variants(
                     ({name: scaled}, {"kind": "one-at-a-time", "param": name, "factor": factor})
                 )
     elif isinstance(plan, AbsolutePlan):
-        out += absolute_variants(plan)
+        out += absolute_variants(plan, grid)
     elif isinstance(plan, Grid):
         keys = list(grid)
         for combo in itertools.product(*(grid[k] for k in keys)):
@@ -222,13 +212,20 @@ def _variants(
     return out
 
 
-def absolute_variants(plan: AbsolutePlan) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """The plan's configs: identical on every env (the sample's stream depends on its seed only)."""
+def absolute_variants(
+    plan: AbsolutePlan, values: Mapping[str, list[Any]] | None = None
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The plan's configs: identical on every env (the sample's stream depends on its seed only).
+
+    ``values``: the plan's grid with names flattened to the card's (SB3's nested
+    ``policy_kwargs`` form opened); the plan's own ``values`` when not given.
+    """
     if plan.values is not None:
-        keys = list(plan.values)
-        combos = itertools.product(*(plan.values[k] for k in keys))
-        grid = [dict(zip(keys, combo, strict=True)) for combo in combos]
-        return [(values, {"kind": "grid", **values}) for values in grid]
+        listed: Mapping[str, Any] = values if values is not None else plan.values
+        keys = list(listed)
+        combos = itertools.product(*(listed[k] for k in keys))
+        points = [dict(zip(keys, combo, strict=True)) for combo in combos]
+        return [(point, {"kind": "grid", **point}) for point in points]
     assert plan.ranges is not None and plan.n is not None
     rng = np.random.default_rng(np.random.SeedSequence(plan.seed))
     out: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -301,6 +298,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                 env.thresholds,
                 where=f"{source}: envs[{i}].threshold",
             )
+        check_metrics(env, python_path, source, f"envs[{i}]")
         envs.append((entry, env))
     for a, agent_entry in enumerate(suite.agents):
         where = f"agents[{a}]"
@@ -311,7 +309,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
         label = suite.agent_label(a)
         check_entry(card, python_path, source, f"{where}.card")
         overrides = _coerce_all(card, agent_entry.hparams, f"{where}.hparams", source)
-        validator = _load_validator(card)
+        validator = load_validator(card, python_path)
         for entry, env in envs:
             base = _coerce_all(card, card.defaults(env.name), f"per_env.{env.name}", card.path)
             base.update(overrides)

@@ -284,7 +284,7 @@ MORE = [
         variant("budget: {steps: 400}", "budget: {steps: 1000000000}").replace(
             "every: 200", "every: 1"
         ),
-        ["eval.every", "1,000,000,002 evaluations", "limit is 100,000"],
+        ["eval.every", "1,000,000,001 evaluations", "limit is 100,000"],
     ),
     (
         "episodes-too-many",

@@ -126,3 +126,13 @@ def test_name_instead_of_card():
     with pytest.raises(SpecError) as err:
         suite([{"name": "my-label"}])
     assert str(err.value) == "s.yaml: agents[0].card: required key is missing"
+
+
+def test_nested_absolute_plan_values_equal_dotted():
+    arches = [[64, 64], [400, 300]]
+    nested = {"plan": "absolute", "values": {"policy_kwargs": {"net_arch": arches}}}
+    dotted = {"plan": "absolute", "values": {"policy_kwargs.net_arch": arches}}
+    a = expand(suite([{"card": "ddpg", "perturb": nested}]))
+    b = expand(suite([{"card": "ddpg", "perturb": dotted}]))
+    assert ids(a) == ids(b) and len(a.configs) == 2
+    assert [c.hparams["policy_kwargs.net_arch"] for c in a.configs] == arches

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rlbench.errors import SpecError, UnknownNameError
+from rlbench.errors import SpecError, UnknownNameError, excerpt
 
 NOISE_TYPES: tuple[str, ...] = ("normal", "ornstein-uhlenbeck")
 NOISE_KEYS: tuple[str, ...] = ("type", "sigma")
@@ -140,13 +140,13 @@ def _check_action_noise(value: Any) -> None:
     if not isinstance(value, Mapping):
         raise SpecError(
             f"expected null or a mapping {{type: {' | '.join(NOISE_TYPES)}, sigma: float > 0}}, "
-            f"got {value!r}",
+            f"got {excerpt(value)}",
             path=path,
         )
     extra = sorted(set(value) - set(NOISE_KEYS))
     if extra:
         raise SpecError(
-            f"unknown key {extra[0]!r} in action_noise (allowed: {', '.join(NOISE_KEYS)})",
+            f"unknown key {excerpt(extra[0])} in action_noise (allowed: {', '.join(NOISE_KEYS)})",
             path=f"{path}.{extra[0]}",
         )
     noise_type = value.get("type")
@@ -154,12 +154,12 @@ def _check_action_noise(value: Any) -> None:
         close = difflib.get_close_matches(str(noise_type), NOISE_TYPES, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SpecError(
-            f"unknown noise type {noise_type!r}{hint} (allowed: {', '.join(NOISE_TYPES)})",
+            f"unknown noise type {excerpt(noise_type)}{hint} (allowed: {', '.join(NOISE_TYPES)})",
             path=f"{path}.type",
         )
     sigma: Any = value.get("sigma")
     if not (_is_number(sigma) and math.isfinite(float(sigma)) and float(sigma) > 0):
-        raise SpecError(f"sigma must be a number > 0, got {sigma!r}", path=f"{path}.sigma")
+        raise SpecError(f"sigma must be a number > 0, got {excerpt(sigma)}", path=f"{path}.sigma")
 
 
 def _check_layers(value: Any, path: str) -> None:
@@ -169,7 +169,8 @@ def _check_layers(value: Any, path: str) -> None:
         or not all(isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in value)
     ):
         raise SpecError(
-            f"expected a list of layer widths (positive ints), e.g. [400, 300], got {value!r}",
+            "expected a list of layer widths (positive ints), e.g. [400, 300], "
+            f"got {excerpt(value)}",
             path=path,
         )
 
@@ -182,7 +183,7 @@ def _check_net_arch(value: Any, on_policy: bool) -> None:
     if not isinstance(value, Mapping) or set(value) != {"pi", "vf"}:
         raise SpecError(
             "expected a mapping {pi: [widths], vf: [widths]}, "
-            f"e.g. {{pi: [64, 64], vf: [64, 64]}}, got {value!r}",
+            f"e.g. {{pi: [64, 64], vf: [64, 64]}}, got {excerpt(value)}",
             path=path,
         )
     for key in ("pi", "vf"):
@@ -202,7 +203,7 @@ def _check_ent_coef_str(value: Any) -> None:
     if not (math.isfinite(parsed) and parsed > 0):
         raise SpecError(
             "expected 'auto', 'auto_<initial value>' or a positive number as a string, "
-            f"got {value!r}",
+            f"got {excerpt(value)}",
             path=path,
         )
 
@@ -219,7 +220,7 @@ def _validate(algo: str, hparams: Mapping[str, Any]) -> None:
         close = difflib.get_close_matches(str(activation), ACTIVATIONS, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SpecError(
-            f"unknown activation {activation!r}{hint} (allowed: {', '.join(ACTIVATIONS)})",
+            f"unknown activation {excerpt(activation)}{hint} (allowed: {', '.join(ACTIVATIONS)})",
             path="hparams.policy_kwargs.activation_fn",
         )
     if hparams.get("gradient_steps") == 0:
