@@ -135,12 +135,14 @@ def variance_decomposition(
     Seeds are crossed with configs (seed j of every config draws the same
     streams), so a complete table gets the two-way configs x seeds
     decomposition and ICC(A,1) (`rlbench.sensitivity.decomposition`). A table
-    with a failed or missing run falls back to the one-way ICC(1), which treats
-    the seeds of each config as unrelated, and says so in its label.
+    with a failed or missing run (or, degenerate, one that is exactly additive
+    in configs and seeds: no residual for the F test) falls back to the one-way
+    ICC(1), which treats the seeds of each config as unrelated, and says so.
     """
-    complete = np.isfinite(table.scores).all() and table.scores.shape[1] >= 2
-    if complete and table.scores.shape[0] >= 2:
-        return _two_way(table, settings), []
+    complete = np.isfinite(table.scores).all() and min(table.scores.shape) >= 2
+    two_way = _two_way(table, settings) if complete else None
+    if two_way is not None:
+        return two_way, []
     groups = [row[np.isfinite(row)] for row in table.scores]
     groups = [g for g in groups if g.size]
     n = sum(g.size for g in groups)
@@ -155,7 +157,8 @@ def variance_decomposition(
         lower=float(anova["lower"]),
         upper=float(anova["upper"]),
         method="exact F-based CI (Shrout & Fleiss 1979, one-way random effects); one-way "
-        "because failed or missing runs leave the configs x seeds table incomplete"
+        "because the configs x seeds table is incomplete (failed or missing runs) or has "
+        "no residual variance"
         + ("" if len({g.size for g in groups}) == 1 else "; approximate: unequal seeds per config"),
         reps=0,
         confidence=settings.confidence,
@@ -180,7 +183,11 @@ def variance_decomposition(
 
 
 def _two_way(table: ConfigTable, settings: Settings) -> VarianceDecomposition | None:
-    anova = two_way_anova(table.scores, settings.confidence)
+    """The two-way decomposition, or None when the residual variance is 0 (no F test)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        anova = two_way_anova(table.scores, settings.confidence)
+    if not anova["var_residual"] > 0:
+        return None
     n_configs, n_seeds = table.scores.shape
     icc = Interval(
         statistic="ICC(A,1), two-way: share of variance between configs",

@@ -43,6 +43,12 @@ def test_planted_grid_variance_shares_and_importance():
     broken.loc[broken.index[0], ["status", "final_return"]] = ["failed", np.nan]
     (one_way,) = analyse(broken, stat="mean", reps=50).variance
     assert one_way.design == "one-way" and "one-way" in one_way.icc.statistic
+    # exactly additive in configs and seeds: no residual, no two-way F test
+    additive = trials.copy()
+    index = {c: i for i, c in enumerate(sorted(additive["config_id"].unique()))}
+    additive["final_return"] = additive["config_id"].map(index) + 0.5 * additive["seed"]
+    (fallback,) = analyse(additive, stat="mean", reps=50).variance
+    assert fallback.design == "one-way" and np.isfinite(fallback.icc.estimate)
     (importance,) = result.importance
     shares = dict(zip(importance.terms, importance.shares, strict=True))
     assert shares["a"].estimate > shares["b"].estimate > shares["c"].estimate
