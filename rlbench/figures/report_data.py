@@ -226,7 +226,9 @@ class ReportData:
         if kind not in KINDS:
             raise UnknownNameError("figure kind", kind, KINDS)
         if kind == "sensitivity":
-            figures = sensitivity_figures(self.all_trials, self.env, only_first=True)
+            figures = sensitivity_figures(
+                self.all_trials, self.env, only_first=True, options=self.options
+            )
             return figures[0][3]()
         if self.trials[self.trials["status"] == "done"].empty:
             raise InputError(f"{self.results.path}: no done trials to plot")
@@ -270,7 +272,10 @@ SENSITIVITY_FIGURES = (
 
 
 def sensitivity_figures(
-    trials: pd.DataFrame, env: str | None = None, only_first: bool = False
+    trials: pd.DataFrame,
+    env: str | None = None,
+    only_first: bool = False,
+    options: Options = Options(),
 ) -> list[tuple[str, str, str, Callable[[], Figure]]]:
     """The sensitivity module's figures (``rlbench.sensitivity_plots``) of a folder.
 
@@ -281,6 +286,8 @@ def sensitivity_figures(
         trials: all trials (every config).
         env: only this env's sensitivity curves and success rates.
         only_first: the sensitivity curves only.
+        options: the report's metric, resamples, seed and CI level (the analysis
+            uses them, as every other section does).
 
     Returns:
         ``[(file stem, title, caption, draw)]`` as in `SENSITIVITY_FIGURES`.
@@ -294,7 +301,10 @@ def sensitivity_figures(
         from rlbench import sensitivity, sensitivity_plots
     except ImportError as error:
         raise InputError(f"sensitivity figures are not available: {error}") from None
-    result = sensitivity.analyse(trials)
+    result = sensitivity.analyse(
+        trials, metric=options.metric, reps=options.reps, seed=options.seed,
+        confidence=options.confidence,
+    )  # fmt: skip
     draws = (
         lambda: sensitivity_plots.plot_sensitivity_curves(result, env),
         lambda: sensitivity_plots.plot_success_rates(result, env),

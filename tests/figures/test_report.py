@@ -277,3 +277,23 @@ def test_plot_command_refuses_a_figure_of_dots(plain_report, tmp_path):
         "k = 2), a dot rather than a curve; nothing written (`rlbench report` shows these "
         "numbers as a table)"
     )
+
+
+def test_sensitivity_section_uses_the_report_options(monkeypatch):
+    """The report's metric, resamples, seed and CI level reach the sensitivity analysis."""
+    import pandas as pd
+
+    from rlbench import sensitivity
+    from rlbench.figures.report_data import Options, sensitivity_figures
+
+    seen = {}
+
+    def analyse(trials, **kwargs):
+        seen.update(kwargs)
+        return None
+
+    monkeypatch.setattr(sensitivity, "analyse", analyse)
+    trials = pd.DataFrame({"perturbation": ["base", "step_sizex2"]})
+    options = Options(metric="auc", reps=123, seed=7, confidence=0.9)
+    sensitivity_figures(trials, options=options)
+    assert seen == {"metric": "auc", "reps": 123, "seed": 7, "confidence": 0.9}
