@@ -76,12 +76,36 @@ def test_decisions_equal_the_adastop_package(case):
 
     by_agent = trials.sort_values("seed").groupby("agent")["final_return"]
     scores = {name: by_agent.get_group(name).to_numpy() for name in ("a", "b", "c")}
-    decisions, given = reference_adastop(scores, 5, 4, 0.05, 500, case)
+    # rlbench asks the package for alpha / 2 (its test's level is twice what it is given)
+    decisions, given = reference_adastop(scores, 5, 4, 0.05 / 2, 500, case)
     last = state["stages"][-1]["envs"]["CartPole-v1"]
     pairs = {"[0 1]": "a vs b", "[0 2]": "a vs c", "[1 2]": "b vs c"}
     assert {pairs[k]: v for k, v in decisions.items()} == last["decisions"]
     assert last["seeds_per_arm"] == given
     assert state["finished"]
+
+
+def test_the_package_rejects_twice_as_often_as_it_is_asked():
+    """Why rlbench gives adastop alpha / 2: by hand, on the exact permutation distribution.
+
+    One stage, two agents of 5 runs: 252 splits. The package's boundary is the
+    (1 - alpha) quantile of the signed difference, which a two-sided |T| passes
+    with twice that probability.
+    """
+    import itertools
+
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=10)
+    diffs = np.array([
+        data[list(c)].mean() - np.delete(data, list(c)).mean()
+        for c in itertools.combinations(range(10), 5)
+    ])  # fmt: skip
+    comparator = MultipleAgentsComparator(n=5, K=1, B=10_000, alpha=0.1, seed=0)
+    comparator.partial_compare({"a": data[:5], "b": data[5:]}, verbose=False)
+    boundary = comparator.boundary[-1][1]
+    assert np.mean(diffs > boundary) <= 0.1 < np.mean(np.abs(diffs) > boundary)
+    assert np.mean(np.abs(diffs) > boundary) == pytest.approx(2 * np.mean(diffs > boundary))
+    assert sequential.package_alpha(0.1) == 0.05
 
 
 def test_an_open_stage_is_run_next():
