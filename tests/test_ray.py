@@ -36,6 +36,21 @@ def test_local_and_ray_give_identical_records(tmp_path, suite_file, ray_instance
     assert records(local) == records(remote)
 
 
+def test_sequential_study_decides_the_same_on_ray(tmp_path, suite_file, ray_instance):
+    """The stopping decisions are the driver's: Ray's completion order cannot change them."""
+    from rlbench import sequential
+
+    agents = [{"card": "random"}, {"card": "constant", "hparams": {"action": 1}}]
+    rule = {"sequential": {"batch": 2, "max": 4, "permutations": 100}}
+    path = suite_file(envs=["CartPole-v1"], agents=agents, seeds=rule, cards=[str(CARDS)])
+    suite = load_suite(str(path))
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    rlbench.run_suite(suite, local, workers=2, progress=False)
+    rlbench.run_suite(suite, remote, executor="ray", progress=False)
+    assert sequential.read(local) == sequential.read(remote)
+    assert records(local) == records(remote)
+
+
 def test_resume_across_executors(tmp_path, suite_file, ray_instance):
     out = tmp_path / "r"
     small = load_suite(str(suite_file("a.yaml", seeds=2)))
