@@ -73,6 +73,8 @@ class Trial:
     device: str = "cpu"
     python_path: tuple[str, ...] = ()
     metrics: tuple[tuple[str, str], ...] = ()
+    clip_actions: bool = True
+    """The card's evaluation rule: clip actions to the action box, or not."""
 
     @property
     def eval_steps(self) -> tuple[int, ...]:
@@ -352,6 +354,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                             device=suite.device,
                             python_path=python_path,
                             metrics=tuple(sorted(env.metrics.items())),
+                            clip_actions=card.evaluation_clips(hp),
                         )
                     )
     ids = [t.trial_id for t in trials]

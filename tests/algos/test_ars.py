@@ -249,7 +249,10 @@ def test_evaluation_contract_and_episode_counts() -> None:
     ctx = FakeContext("Pendulum-v1", hparams(n_directions=3, top_directions=3), 2000, 50, 300)
     ars.train(ctx)
     per_batch = 2 * 3 * 50
-    expected = [(0, 0)] + [(per_batch * i, 6 * i) for i in range(1, 8)] + [(per_batch * 7, 42)]
+    # after batch i the evaluated policy M_(i-1) was trained on the i-1 batches before it
+    # (6 episodes each); the final call has the last update, trained on all 7 batches
+    expected = [(0, 0)] + [(per_batch * i, 6 * (i - 1)) for i in range(1, 8)]
+    expected += [(per_batch * 7, 42)]
     assert ctx.raw_calls == expected  # 7 batches: 2100 >= 2000 budget steps
     assert [c[0] for c in ctx.calls] == list(ctx.eval_steps)
     # the evaluation after the first batch uses the policy that collected it: M = 0
