@@ -9,7 +9,7 @@ batch), ``episodes`` those behind the evaluated policy.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -81,7 +81,7 @@ def test_cards_declare_the_rule_and_the_record_states_it() -> None:
 class _Recorder(gym.Wrapper):
     """Keeps every action the agent sends (not a wrapper ARS may bypass)."""
 
-    actions: list[np.ndarray] = []
+    actions: ClassVar[list[np.ndarray]] = []
 
     def step(self, action: Any) -> Any:
         type(self).actions.append(np.array(action, dtype=float))
@@ -90,9 +90,8 @@ class _Recorder(gym.Wrapper):
 
 @pytest.mark.parametrize("clip", [False, True])
 def test_ars_trains_with_the_declared_rule(clip: bool) -> None:
-    from tests.algos.test_ars import FakeContext, hparams
-
     from rlbench.algos import ars
+    from tests.algos.test_ars import FakeContext, hparams
 
     _Recorder.actions = []
     hp = hparams(noise=5.0, n_directions=2, top_directions=2, clip_actions=clip)
