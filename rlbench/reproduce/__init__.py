@@ -18,10 +18,15 @@ from rlbench.reproduce.common import SCALES, Reproduction, Row, comparison_csv, 
 
 
 def registry() -> dict[str, Reproduction]:
-    from rlbench.reproduce import colas2018, henderson2018, mania2018, mania2018_table1
+    from rlbench.reproduce import (
+        colas2018,
+        henderson2018,
+        mania2018,
+        mania2018_table1_analysis,
+    )
 
     items = (
-        mania2018_table1.REPRODUCTIONS
+        mania2018_table1_analysis.REPRODUCTIONS
         + mania2018.REPRODUCTIONS
         + henderson2018.REPRODUCTIONS
         + colas2018.REPRODUCTIONS

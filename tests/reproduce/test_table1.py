@@ -11,6 +11,7 @@ import pytest
 
 from rlbench.reproduce import mania2018_table1 as table1
 from rlbench.reproduce.censored import km_median
+from rlbench.reproduce.mania2018_table1_analysis import table1_analyse
 
 REFERENCE = Path(__file__).resolve().parents[2] / "results" / "reference"
 SMALL = REFERENCE / "mania2018-table1-small"
@@ -99,7 +100,7 @@ def test_analysis_reports_in_sample_beside_heldout(tmp_path: Path) -> None:
 
     results = Results()
     results.trials, results.curves = trials, curves  # type: ignore[attr-defined]
-    out, preamble = table1.table1_analyse(results, "small", tmp_path)
+    out, preamble = table1_analyse(results, "small", tmp_path)
     in_sample = next(r for r in out if "in-sample" in r.quantity)
     assert in_sample.ours == 60.0 and in_sample.paper == 100
     times = np.array([60, 100, 140, 298, 298, 200, 298, 260], dtype=float)
@@ -122,7 +123,7 @@ def test_reference_data_in_sample_is_below_the_heldout_median(tmp_path: Path) ->
     import rlbench
 
     results = rlbench.load(SMALL)
-    rows, _ = table1.table1_analyse(results, "small", tmp_path)
+    rows, _ = table1_analyse(results, "small", tmp_path)
     gaps = [r for r in rows if r.quantity.startswith("gap")]
     assert gaps
     for gap in gaps:
