@@ -56,11 +56,6 @@ class TrialRecord:
     eval_every: int
     eval_episodes: int
     threshold: float | None
-    clip_actions: bool
-    """Evaluation rule: actions clipped to the action box, or passed as returned
-    (the env then clamps what it must)."""
-    steps_used: int
-    """Env steps the agent collected in all (may exceed budget_steps by a batch)."""
     status: str  # "done" | "failed"
     error: str | None
     reason: str | None
@@ -71,6 +66,11 @@ class TrialRecord:
     started: float
     ended: float
     wall_time: float
+    clip_actions: bool = True
+    """Evaluation rule: actions clipped to the action box, or passed as returned
+    (the env then clamps what it must)."""
+    steps_used: int | None = None
+    """Env steps the agent collected in all (may exceed budget_steps by a batch)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
