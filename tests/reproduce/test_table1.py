@@ -116,20 +116,29 @@ def test_analysis_reports_in_sample_beside_heldout(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not (SMALL / "records").is_dir(), reason="no committed reference data")
-def test_reference_data_in_sample_is_below_the_heldout_median(tmp_path: Path) -> None:
-    """What the committed small-scale run shows (records reanalysed with this code):
-    the in-sample best-of-grid figure lies below the held-out Kaplan-Meier median,
-    and the bootstrap CI of the gap excludes 0."""
+def test_reference_data_shows_what_the_readme_says(tmp_path: Path) -> None:
+    """What the committed small-scale run shows (its records reanalysed with this
+    code). The in-sample figure is censored: no config of the grid reached 325 on
+    all 3 tuning seeds within 300 episodes, so it is a lower bound, already far
+    above Table 1's 100. Fewer than half of the 20 held-out seeds reach 325, so
+    their Kaplan-Meier median is not reached within the budget, and Table 1's
+    figure lies below its CI. The gap computed with the in-sample lower bound has
+    a CI above 0; as both sides are censored, its sign is not established."""
     import rlbench
 
     results = rlbench.load(SMALL)
-    rows, _ = table1_analyse(results, "small", tmp_path)
-    gaps = [r for r in rows if r.quantity.startswith("gap")]
-    assert gaps
-    for gap in gaps:
-        assert gap.ours is not None and gap.lower is not None
-        assert gap.ours > 0 and gap.lower > 0, gap
-        assert not math.isnan(gap.lower)
+    rows, preamble = table1_analyse(results, "small", tmp_path)
+    in_sample = next(r for r in rows if "in-sample" in r.quantity)
+    heldout = next(r for r in rows if "held-out Kaplan-Meier" in r.quantity)
+    fraction = next(r for r in rows if r.quantity.startswith("fraction"))
+    gap = next(r for r in rows if r.quantity.startswith("gap"))
+    assert in_sample.paper == 100 and in_sample.ours is not None
+    assert "censored: a lower bound" in in_sample.note and in_sample.ours > 2 * 100
+    assert heldout.n == fraction.n == 20 and fraction.ours is not None and fraction.ours < 0.5
+    assert heldout.ours == math.inf and heldout.lower is not None and heldout.lower > 100
+    assert heldout.inside is False
+    assert gap.lower is not None and gap.lower > 0 and "upper bound" in gap.note
+    assert "≥ " in preamble
 
 
 @pytest.mark.slow
@@ -141,3 +150,5 @@ def test_small_scale_rerun_shows_the_same(tmp_path: Path) -> None:
     assert result.exit_code == 0
     gaps = [r for r in result.rows if r.quantity.startswith("gap")]
     assert gaps and all(g.lower is not None and g.lower > 0 for g in gaps)
+    heldout = [r for r in result.rows if "held-out Kaplan-Meier" in r.quantity]
+    assert all(r.inside is False for r in heldout)  # Table 1's figure below the CI
