@@ -191,6 +191,11 @@ class AgentCard(_Model):
     # how many seeds of one config it trains together unless --batch-seeds says
     batch_entry: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     batch_seeds: int = Field(default=1, ge=1)
+    clip_actions: bool = Field(
+        default=True,
+        description="whether the evaluation clips the policy's actions to the action box; "
+        "a card with a bool hyperparameter clip_actions declares it per config instead",
+    )
     path: str = ""
 
     @model_validator(mode="before")
@@ -230,7 +235,17 @@ class AgentCard(_Model):
                     raise UnknownNameError(
                         "hyperparameter", key, self.hparams, where=f"per_env.{env}.hparams"
                     )
+        spec = self.hparams.get("clip_actions")
+        if spec is not None and spec.type != "bool":
+            raise ValueError(f"hyperparameter clip_actions must be a bool, not {spec.type}")
         return self
+
+    def evaluation_clips(self, hparams: Mapping[str, Any]) -> bool:
+        """The rule the runner's evaluation applies to this config's actions: clip
+        to the action box or pass them as the policy returns them."""
+        if "clip_actions" in self.hparams:
+            return bool(hparams.get("clip_actions", self.hparams["clip_actions"].default))
+        return self.clip_actions
 
     def check_constraints(self, hparams: Mapping[str, Any]) -> list[str]:
         """Return the constraints that ``hparams`` violates (empty when feasible)."""

@@ -21,6 +21,19 @@ Every grid step ``g <= steps`` not evaluated yet is then evaluated with
 is deterministic and the evaluation episodes are fixed). A call with nothing
 due costs one integer comparison, so per-step calls are cheap.
 
+What is counted (stored in the curve of the record): ``step`` is the grid
+step; ``steps_used`` the env steps collected when it was evaluated (a batch
+learner such as ARS finishes the batch that crosses it, so this can exceed the
+grid step, and the whole trial ``budget_steps``, by up to one batch); and
+``episodes`` the training episodes behind the evaluated policy, as the agent
+reports them: a batch learner passes those of the batches its last update
+used, not the batch just collected (Mania et al.'s Table 1 counts these), a
+per-step learner the episodes completed so far.
+
+How actions reach the env in evaluation is one rule for every agent: clipped to
+a Box action space when the trial's card declares it (``clip_actions``), as
+returned otherwise; the record's ``clip_actions`` says which.
+
 A trial stops when the agent returns. If grid steps are still pending then, the
 trial fails with "agent stopped before the budget" (the agent must use the
 whole budget; batch learners may overshoot it by at most one batch).
@@ -82,7 +95,13 @@ class TrialContext(Protocol):
         ...
 
     def evaluate_due(self, steps: int, episodes: int, policy: Policy) -> None:
-        """Evaluate ``policy`` at every pending grid step ``<= steps``."""
+        """Evaluate ``policy`` at every pending grid step ``<= steps``.
+
+        Args:
+            steps: env steps collected so far.
+            episodes: training episodes ``policy`` was trained on (see above).
+            policy: the current deterministic policy.
+        """
         ...
 
     @property

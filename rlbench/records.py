@@ -31,7 +31,13 @@ class Curve:
     """Evaluation curve on the trial's step grid; lists of equal length."""
 
     step: list[int] = field(default_factory=list)
+    """The grid step (env steps) each evaluation stands for."""
     episodes: list[int] = field(default_factory=list)
+    """Training episodes behind the evaluated policy (as the agent reports them:
+    for a batch learner, those of its updates, not the batch in progress)."""
+    steps_used: list[int] = field(default_factory=list)
+    """Env steps the agent had collected when the grid step was evaluated (at or
+    above ``step``: a batch learner finishes the batch that crosses it)."""
     return_mean: list[float] = field(default_factory=list)
     return_std: list[float] = field(default_factory=list)
     wall_time: list[float] = field(default_factory=list)
@@ -63,6 +69,11 @@ class TrialRecord:
     started: float
     ended: float
     wall_time: float
+    clip_actions: bool = True
+    """Evaluation rule: actions clipped to the action box, or passed as returned
+    (the env then clamps what it must)."""
+    steps_used: int | None = None
+    """Env steps the agent collected in all (may exceed budget_steps by a batch)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -93,6 +93,7 @@ class Context:
         self._eval_seeds = seeding.eval_episode_seeds(trial.seed, trial.eval_episodes)
         self._started = time.perf_counter()
         self._metrics: list[tuple[str, Any]] | None = None  # loaded at the first evaluation
+        self.steps_used = 0
 
     # -- what agents use -------------------------------------------------
     def make_env(self) -> Any:
@@ -112,6 +113,7 @@ class Context:
         return self._next
 
     def evaluate_due(self, steps: int, episodes: int, policy: Policy) -> None:
+        self.steps_used = max(self.steps_used, int(steps))
         if self._next is None or steps < self._next:
             return
         mean, std = self._evaluate(policy)
@@ -122,6 +124,7 @@ class Context:
         while self._next is not None and self._next <= steps:
             self.curve.step.append(self._next)
             self.curve.episodes.append(int(episodes))
+            self.curve.steps_used.append(int(steps))
             self.curve.return_mean.append(mean)
             self.curve.return_std.append(std)
             self.curve.wall_time.append(now)
@@ -134,21 +137,28 @@ class Context:
 
     # -- the evaluation protocol -----------------------------------------
     def _evaluate(self, policy: Policy) -> tuple[float, float]:
-        """``eval_episodes`` episodes of ``policy`` on the eval env, fixed start seeds."""
+        """``eval_episodes`` episodes of ``policy`` on the eval env, fixed start seeds.
+
+        One rule for every agent: the action is clipped to a Box action space
+        exactly when the trial's card declares it (``Trial.clip_actions``: ARS by
+        its ``clip_actions`` hyperparameter, default off as in the paper; SB3
+        policies clip by construction, so clipping again changes nothing);
+        otherwise it reaches the env as the policy returned it.
+        """
         import gymnasium as gym
 
         if self._eval_env is None:
             self._eval_env = make_env(self.trial)
         env = self._eval_env
         space = env.action_space
-        box = isinstance(space, gym.spaces.Box)
+        clip = self.trial.clip_actions and isinstance(space, gym.spaces.Box)
         returns = []
         for episode_seed in self._eval_seeds:
             obs, _ = env.reset(seed=episode_seed)
             total, done = 0.0, False
             while not done:
                 action = policy(obs)
-                if box:
+                if clip:
                     action = np.clip(action, space.low, space.high)
                 obs, reward, terminated, truncated, _ = env.step(action)
                 total += float(reward)
@@ -221,7 +231,9 @@ def finish_record(
         tb = traceback.extract_tb(failure.__traceback__)
         where = f" (at {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
         error = f"{type(failure).__name__}: {failure}{where}"
-    return _record(trial, status, error, reason, failed_step, ctx.curve, started, time.time())
+    return _record(
+        trial, status, error, reason, failed_step, ctx.curve, started, time.time(), ctx.steps_used
+    )
 
 
 def _record(
@@ -233,6 +245,7 @@ def _record(
     curve: Curve,
     started: float,
     ended: float,
+    steps_used: int = 0,
 ) -> dict[str, Any]:
     done = status == "done"
     record = TrialRecord(
@@ -248,6 +261,8 @@ def _record(
         eval_every=trial.eval_every,
         eval_episodes=trial.eval_episodes,
         threshold=trial.threshold,
+        clip_actions=trial.clip_actions,
+        steps_used=steps_used,
         status=status,
         error=error,
         reason=reason,

@@ -85,6 +85,8 @@ class Trial:
     """``tune`` or ``test`` for the trials of ``rlbench tune`` (not part of the id)."""
     batch_entry: str | None = None  # not part of the trial id: a batch never changes a record
     batch_seeds: int = 1
+    clip_actions: bool = True
+    """The card's evaluation rule: clip actions to the action box, or not."""
 
     @property
     def eval_steps(self) -> EvalGrid:
@@ -411,6 +413,7 @@ def expand(suite: Suite, cards: Catalog | None = None) -> Plan:
                             metrics=tuple(sorted(env.metrics.items())),
                             batch_entry=card.batch_entry,
                             batch_seeds=card.batch_seeds,
+                            clip_actions=card.evaluation_clips(hp),
                         )
                     )
     ids = [t.trial_id for t in trials]

@@ -32,11 +32,23 @@ Choices where the paper leaves room (each also in the card's docs):
   treated as having infinite variance: its normalised value is 0.
 * **shift** (the survival bonus) is subtracted once per env step from training
   returns only; the runner evaluates with the true reward.
+* **Actions** are the raw ``M x`` by default (``clip_actions: false``), as in
+  the authors' code: Gymnasium's MuJoCo tasks clamp the control in the
+  simulator but compute the control cost on the raw action, so clipping changes
+  the reward a saturating policy gets. ``clip_actions: true`` clips to the
+  action box in training and (through the runner, which applies the same
+  declared rule) in evaluation.
+* **Counting**: a batch of 2N rollouts always completes, so a trial may use up
+  to one batch more than ``budget_steps`` (the record's ``steps_used`` says how
+  many). The ``episodes`` reported with an evaluation are the training episodes
+  behind the evaluated policy (the batches of its updates, not the batch just
+  collected), which is what the authors' code logs and Table 1 counts.
 * **Speed**: rollouts run sequentially on the unwrapped env (when the only
   wrappers are Gymnasium's TimeLimit / OrderEnforcing / PassiveEnvChecker) with
   an own step counter that truncates at ``ctx.horizon`` exactly like TimeLimit.
   Normalisation is folded into the policy, a = W x + c with
-  W = M diag(1/σ) and c = −W μ, so a step costs one matvec and a clip.
+  W = M diag(1/σ) and c = −W μ, so a step costs one matvec (and a clip
+  with ``clip_actions``).
 """
 
 from __future__ import annotations
@@ -68,6 +80,8 @@ class ARSConfig:
         n_directions: N ≥ 1 directions per iteration (2N episodes).
         top_directions: b, 1 ≤ b ≤ N; used only by the "-t" variants.
         shift: subtracted from every training reward (survival bonus).
+        clip_actions: clip actions to the action box (False: the raw M x, the
+            paper's policy; optional in a mapping, default False).
     """
 
     variant: str
@@ -76,6 +90,7 @@ class ARSConfig:
     n_directions: int
     top_directions: int
     shift: float
+    clip_actions: bool = False
 
     @classmethod
     def from_hparams(cls, hparams: Mapping[str, Any]) -> ARSConfig:
@@ -120,6 +135,11 @@ class ARSConfig:
                     f"{name} must be an integer >= 1, got {value!r}", path=f"hparams.{name}"
                 )
             ints[name] = int(value)
+        clip = hparams.get("clip_actions", False)
+        if not isinstance(clip, (bool, np.bool_)):
+            raise SpecError(
+                f"clip_actions must be true or false, got {clip!r}", path="hparams.clip_actions"
+            )
         if variant.endswith("-t") and ints["top_directions"] > ints["n_directions"]:
             raise SpecError(
                 f"top_directions ({ints['top_directions']}) must be <= n_directions "
@@ -133,6 +153,7 @@ class ARSConfig:
             n_directions=ints["n_directions"],
             top_directions=ints["top_directions"],
             shift=floats["shift"],
+            clip_actions=bool(clip),
         )
 
     @property
@@ -197,7 +218,8 @@ class RunningMeanStd:
 
 
 class LinearPolicy:
-    """A frozen deterministic policy a = clip(M ((x − μ) / σ)), stored as W x + c.
+    """A frozen deterministic policy a = M ((x − μ) / σ), stored as W x + c, and
+    clipped to [low, high] when bounds are given.
 
     Copies every array it is given, so later training never changes it.
 
@@ -306,7 +328,9 @@ def _rollout(
     horizon: int,
     states: np.ndarray | None,
 ) -> tuple[float, int]:
-    """One episode of a = clip(W x + c); returns (sum of rewards, env steps).
+    """One episode of a = W x + c (clipped when low and high are given).
+
+    Returns (sum of rewards, env steps).
 
     Stops at termination, truncation, or after ``horizon`` steps (as TimeLimit
     would). When ``states`` (shape (horizon, obs_dim)) is given, row t receives
@@ -340,7 +364,8 @@ def train(ctx: TrialContext) -> None:
     Follows the evaluation contract of ``rlbench.protocol``: evaluates M_0 at
     step 0, the pre-update policy after every batch of 2N episodes, and the
     final policy once more. Episode counts passed to ``evaluate_due`` count
-    each ± rollout as one episode.
+    each ± rollout as one episode and are those the evaluated policy was
+    trained on; step counts are the env steps collected so far.
 
     Raises:
         SpecError: impossible hyperparameters or a non-Box env.
@@ -367,7 +392,7 @@ def _train(ctx: TrialContext, env: Any, config: ARSConfig, horizon: int) -> None
     obs_dim, act_dim = obs_space.shape[0], int(np.prod(act_space.shape))
     low = np.asarray(act_space.low, dtype=np.float64).reshape(act_dim)
     high = np.asarray(act_space.high, dtype=np.float64).reshape(act_dim)
-    if np.all(np.isneginf(low)) and np.all(np.isposinf(high)):
+    if not config.clip_actions or (np.all(np.isneginf(low)) and np.all(np.isposinf(high))):
         low = high = None  # type: ignore[assignment]
 
     fast = _fast_env(env)
@@ -396,6 +421,7 @@ def _train(ctx: TrialContext, env: Any, config: ARSConfig, horizon: int) -> None
     ctx.evaluate_due(0, 0, snapshot())
     while steps < ctx.budget_steps:
         policy = snapshot()  # M_j and the statistics of iterations < j
+        trained_on = episodes  # the episodes behind M_j (not this batch's)
         deltas = rng.standard_normal((n_dirs, act_dim, obs_dim))
         returns = np.empty((n_dirs, 2))
         for k in range(n_dirs):
@@ -416,7 +442,7 @@ def _train(ctx: TrialContext, env: Any, config: ARSConfig, horizon: int) -> None
             raise TrialDiverged(
                 steps, f"non-finite training return {returns[~np.isfinite(returns)][0]}"
             )
-        ctx.evaluate_due(steps, episodes, policy)
+        ctx.evaluate_due(steps, trained_on, policy)
         if config.variant == "BRS":
             update: np.ndarray | None = brs_step(deltas, returns, config.step_size)
         else:

@@ -18,9 +18,19 @@ from rlbench.reproduce.common import SCALES, Reproduction, Row, comparison_csv, 
 
 
 def registry() -> dict[str, Reproduction]:
-    from rlbench.reproduce import colas2018, henderson2018, mania2018
+    from rlbench.reproduce import (
+        colas2018,
+        henderson2018,
+        mania2018,
+        mania2018_table1_analysis,
+    )
 
-    items = mania2018.REPRODUCTIONS + henderson2018.REPRODUCTIONS + colas2018.REPRODUCTIONS
+    items = (
+        mania2018_table1_analysis.REPRODUCTIONS
+        + mania2018.REPRODUCTIONS
+        + henderson2018.REPRODUCTIONS
+        + colas2018.REPRODUCTIONS
+    )
     return {r.name: r for r in items}
 
 
@@ -67,13 +77,31 @@ def reproduce(
         suite, root, workers=workers, executor=executor, address=address, progress=progress,
         allow_changed_suite=allow_changed_suite,
     )  # fmt: skip
+    exit_code = summary.exit_code
+    if repro.followup is not None:
+        _keep_suite(root, "suite-stage1.yaml")
+        for i, body in enumerate(repro.followup(load(root), scale)):
+            stage = parse_suite(body, f"<reproduction {name}, scale {scale}, stage {i + 2}>")
+            more = run_suite(
+                stage, root, workers=workers, executor=executor, address=address,
+                progress=progress, allow_changed_suite=allow_changed_suite,
+            )  # fmt: skip
+            exit_code = max(exit_code, more.exit_code)
+            _keep_suite(root, f"suite-stage{i + 2}.yaml")
     results = load(root)
     rows, preamble = repro.analyse(results, scale, root / "analysis")
     preamble = f"{preamble}\n\nScale `{scale}`: {repro.scales.get(scale, '')}."
     (root / "comparison.md").write_text(comparison_markdown(repro.title, rows, preamble))
     (root / "comparison.csv").write_text(comparison_csv(rows))
     report_path = _report(root) if report else None
-    return ReproductionResult(name, scale, root, rows, summary.exit_code, report_path)
+    return ReproductionResult(name, scale, root, rows, exit_code, report_path)
+
+
+def _keep_suite(root: Path, name: str) -> None:
+    """Keep a stage's resolved suite: the next stage's run rewrites suite.yaml."""
+    from rlbench.store import atomic_write
+
+    atomic_write(root / name, (root / "suite.yaml").read_text())
 
 
 def _report(root: Path) -> Path:

@@ -153,6 +153,9 @@ class Reproduction:
         analyse: (results, scale, out_dir) -> (rows, preamble); may write
             extra figures/tables into out_dir.
         scales: scale -> what that scale runs and what it cuts.
+        followup: (results of ``suite``, scale) -> further suites, run into the
+            same folder before the analysis (a second stage that depends on
+            the first, e.g. held-out seeds for the configs tuning chose).
     """
 
     name: str
@@ -160,3 +163,4 @@ class Reproduction:
     suite: Callable[[str], dict[str, Any]]
     analyse: Callable[[Any, str, Path], tuple[list[Row], str]]
     scales: dict[str, str] = field(default_factory=dict)
+    followup: Callable[[Any, str], list[dict[str, Any]]] | None = None

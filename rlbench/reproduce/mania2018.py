@@ -1,4 +1,5 @@
-"""Mania, Guy, Recht 2018 (arXiv:1803.07055): Table 1, Fig. 3, Fig. 4, §4.3 (LQR).
+"""Mania, Guy, Recht 2018 (arXiv:1803.07055): Fig. 3, Fig. 4, §4.3 (LQR); Table 1 is
+in ``mania2018_table1``.
 
 Paper numbers are kept as data below with their status: "checked" (read in the
 paper's text) or "unverified" (from PAPERS.md's secondary sources). The MuJoCo
@@ -15,22 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from rlbench.reproduce.common import Reproduction, Row, mean_interval, suite, wilson
+from rlbench.reproduce.common import Reproduction, Row, suite, wilson
 
 PAPER = "Mania, Guy, Recht 2018"
 VARIANTS = ("V1", "V1-t", "V2", "V2-t")
 TASKS = ("Swimmer-v5", "Hopper-v5", "HalfCheetah-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5")
-
-TABLE1_EPISODES: dict[str, dict[str, float | None]] = {
-    "Swimmer-v5": {"V1": 100, "V1-t": 100, "V2": 427, "V2-t": 427},
-    "Hopper-v5": {"V1": 89_493, "V1-t": 51_840, "V2": 3_013, "V2-t": 1_973},
-    "HalfCheetah-v5": {"V1": 10_240, "V1-t": 8_106, "V2": 2_720, "V2-t": 1_707},
-    "Walker2d-v5": {"V1": 392_000, "V1-t": 166_046, "V2": 89_600, "V2-t": 24_000},
-    "Ant-v5": {"V1": 101_066, "V1-t": 58_386, "V2": 60_320, "V2-t": 20_800},
-    "Humanoid-v5": {"V1": None, "V1-t": None, "V2": 142_600, "V2-t": 142_000},
-}
-"""Table 1: average over 3 seeds of the episodes to reach the threshold. Only
-the Walker2d row is corroborated (PAPERS.md); the rest is unverified."""
 
 FIG3_VARIANT: dict[str, str] = {
     "Swimmer-v5": "V1",
@@ -68,7 +58,7 @@ def paper_seeds(n: int) -> list[int]:
     return sorted(int(s) for s in rng.choice(10_000, size=n, replace=False))
 
 
-# ---------------------------------------------------------------- Table 1
+# ---------------------------------------------------------------- full-scale tasks
 def _full_envs() -> list[dict[str, Any]]:
     """The six tasks with full-scale budgets and the paper's 100 evaluation episodes."""
     return [
@@ -83,54 +73,6 @@ def _full_envs() -> list[dict[str, Any]]:
 
 def _fig3_agents() -> list[dict[str, Any]]:
     return [_ars(f"ars-{v}", v) for v in sorted(set(FIG3_VARIANT.values()))]
-
-
-def table1_suite(scale: str) -> dict[str, Any]:
-    agents = [_ars(f"ars-{v}", v) for v in VARIANTS]
-    if scale == "smoke":
-        return suite("mania2018-table1-smoke", ["Swimmer-v5"], agents, 2, 4000, 2000, 1)
-    if scale == "small":
-        return suite("mania2018-table1-small", ["Swimmer-v5"], agents, 5, 400_000, 10_000, 3)
-    return suite("mania2018-table1", _full_envs(), agents, 3, 1_000_000, 10_000, 100)
-
-
-def table1_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
-    trials = results.trials
-    rows = []
-    for env in sorted(trials["env"].unique()):
-        for variant in VARIANTS:
-            sub = trials[(trials["env"] == env) & (trials["agent"] == f"ars-{variant}")]
-            done = sub[sub["status"] == "done"]
-            reached = done["threshold_episodes"].dropna().to_numpy(dtype=np.float64)
-            est, lo, hi, method = mean_interval(reached)
-            note = f"{len(reached)} of {len(done)} seeds reached the threshold"
-            if len(done) < len(sub):
-                note += f"; {len(sub) - len(done)} trials failed"
-            if 0 < len(reached) < len(done):
-                note += " (mean over those that did: biased low; the others are censored)"
-            if len(reached) == 0:
-                note += " within the budget"
-            paper = TABLE1_EPISODES.get(env, {}).get(variant)
-            rows.append(
-                Row(
-                    quantity=f"episodes to threshold, {env}, {variant}",
-                    paper=paper,
-                    source="Table 1 (mean of 3 seeds)",
-                    status="checked" if env == "Walker2d-v5" else "unverified",
-                    ours=est,
-                    lower=lo,
-                    upper=hi,
-                    method=method,
-                    n=len(reached),
-                    note=note,
-                )
-            )
-    preamble = (
-        f"{PAPER}, Table 1: episodes of ARS to reach the Table-1 threshold. Ours: the training "
-        "episodes at the first evaluation (mean return of the evaluation episodes) at or above "
-        "the threshold, so resolution is one evaluation interval; Gymnasium v5 tasks."
-    )
-    return rows, preamble
 
 
 # ---------------------------------------------------------------- Fig. 3
@@ -363,11 +305,6 @@ def _plot_lqr(frame: Any, out: Path) -> None:
 
 
 SCALES_TEXT = {
-    "table1": {
-        "smoke": "Swimmer-v5, 4 variants × 2 seeds × 4,000 steps (CI check only)",
-        "small": "Swimmer-v5 only (the other tasks need 10^6–10^8 steps), 4 variants × 5 seeds × 400,000 steps (400 episodes), 3 evaluation episodes every 10,000 steps",
-        "full": "6 tasks × 4 variants × 3 seeds, budgets above the slowest Table-1 entry, 100 evaluation episodes (the paper's protocol); for a cluster",
-    },
     "seeds": {
         "smoke": "Swimmer-v5 V1, 3 seeds × 4,000 steps",
         "small": "Swimmer-v5 V1, 20 of the 100 seeds, 300,000 steps, 3 evaluation episodes every 10,000 steps",
@@ -386,13 +323,6 @@ SCALES_TEXT = {
 }
 
 REPRODUCTIONS = [
-    Reproduction(
-        "mania2018-table1",
-        f"{PAPER}, Table 1: episodes to reach the thresholds",
-        table1_suite,
-        table1_analyse,
-        SCALES_TEXT["table1"],
-    ),
     Reproduction(
         "mania2018-seeds",
         f"{PAPER}, Fig. 3: the 100-seed study",
