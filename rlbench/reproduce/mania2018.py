@@ -2,7 +2,7 @@
 in ``mania2018_table1``.
 
 Paper numbers are kept as data below with their status: "checked" (read in the
-paper's text) or "unverified" (from PAPERS.md's secondary sources). The MuJoCo
+paper's text) or "unverified" (from secondary sources: notes, the zoo, the authors' code). The MuJoCo
 tasks here are Gymnasium's v5, not the paper's v1: Gymnasium notes that
 training performance differs between versions except for HalfCheetah and
 Swimmer, so a gap on the other tasks is expected and reported, not hidden.
