@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -377,4 +378,24 @@ def record_run(store: Store, start: RunStart, suite_yaml: str, entry: dict[str, 
         "runs": [*runs, run],
         "trials": sorted(start.trials),
     }
+    atomic_write(store.root / "manifest.json", json.dumps(body, indent=1))
+
+
+def add_trials(store: Store, trial_ids: Iterable[str]) -> None:
+    """Mark the folder as rlbench's and count ``trial_ids`` among its trials (lock held).
+
+    For drivers that plan their trials as they go (``rlbench tune``): called
+    before a batch runs, so a record written by it is never taken for a stray.
+    """
+    from rlbench.store import atomic_write
+
+    manifest = _manifest(store.root)
+    body = dict(manifest) if isinstance(manifest, dict) else {}
+    listed = body.get("trials")
+    known: list[Any] = listed if isinstance(listed, list) else []
+    body.update(
+        format=FORMAT,
+        format_version=FORMAT_VERSION,
+        trials=sorted({*map(str, known), *trial_ids}),
+    )
     atomic_write(store.root / "manifest.json", json.dumps(body, indent=1))

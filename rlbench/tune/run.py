@@ -23,6 +23,7 @@ from typing import Any
 from rlbench.cards import Catalog, catalog
 from rlbench.driver import make_executor, resolved_suite_yaml
 from rlbench.errors import SpecError
+from rlbench.folder import add_trials, check_target
 from rlbench.spec import Suite, load_suite
 from rlbench.store import Store, run_entry
 from rlbench.trials import Trial, expand, short_hash
@@ -124,6 +125,7 @@ class Tuner:
             self.ran += 1
             self.failed += record["status"] != "done"
 
+        add_trials(self.store, [t.trial_id for t in todo])  # the folder's own, before they run
         t0 = time.perf_counter()
         self.executor.run(todo, on_result)
         self.executor_s += time.perf_counter() - t0
@@ -212,6 +214,7 @@ def run_tune(
     plan = resolve(suite, cards)
     config_trials(plan, {}, plan.tuning_seeds, "tune", None)  # bad input fails here, not later
     root = Path(out) if out is not None else Path("results") / suite.name
+    check_target(root)  # a file, a foreign or read-only folder: refused before any write
     started = time.perf_counter()
     executor_obj = make_executor(executor, workers, trial_timeout, root / "logs", address)
     with Store(root) as store:
