@@ -209,7 +209,8 @@ def sensitivity_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row],
             )
     preamble = (
         f"{PAPER}, Fig. 4: ARS over a grid of hyperparameters and seeds. Ours adds the share "
-        "of variance between configs (one-way random effects, ICC(1))."
+        "of variance between configs (ICC(A,1) of the two-way design: configs x crossed "
+        "seeds; one-way ICC(1) only when a run is missing)."
         + (" Notes: " + "; ".join(result.notes) + "." if result.notes else "")
     )
     return rows, preamble
