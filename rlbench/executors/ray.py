@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from rlbench.batching import Unit, trials_of, unit_timeout
@@ -32,10 +32,19 @@ def _import_ray() -> Any:
     return ray
 
 
-def _run_trial_task(unit: Unit) -> list[dict[str, Any]]:
+STARTED = "started"
+
+
+def _run_trial_task(unit: Unit) -> Iterator[Any]:
+    """A streaming task: first the start marker, then the unit's records.
+
+    The marker comes once the worker has imported the runner, so a trial's
+    timeout counts the trial, not the worker's start-up (as in the local pool).
+    """
     from rlbench.batching import run_unit
 
-    return run_unit(unit)  # one record per trial of the unit (a trial or a seed batch)
+    yield STARTED
+    yield run_unit(unit)  # one record per trial of the unit (a trial or a seed batch)
 
 
 class RayExecutor:
@@ -93,10 +102,14 @@ class RayExecutor:
     ) -> None:
         ray = self.ray
         started_here = self._init()
-        running: dict[Any, tuple[Unit, float]] = {}
+        # a task's clock starts at its start marker (None until then)
+        running: dict[Any, tuple[Unit, float | None]] = {}
         try:
             task = ray.remote(_run_trial_task).options(
-                num_cpus=self.cpus_per_trial, max_retries=self.max_retries, retry_exceptions=False
+                num_cpus=self.cpus_per_trial,
+                max_retries=self.max_retries,
+                retry_exceptions=False,
+                num_returns="streaming",
             )
             cpus = float(ray.cluster_resources().get("CPU", 1))
             # keep only as many tasks in flight as can run: a submitted task is
@@ -106,35 +119,43 @@ class RayExecutor:
             while queue or running:
                 while queue and len(running) < capacity:
                     unit = queue.popleft()
-                    running[task.remote(unit)] = (unit, time.monotonic())
+                    running[task.remote(unit)] = (unit, None)
                     for trial in trials_of(unit):
                         if on_start:
                             on_start(trial)
                 ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
-                for ref in ready:
-                    unit, _ = running.pop(ref)
-                    for record in self._result(ref, unit):
+                for gen in ready:
+                    unit, _ = running[gen]
+                    records = self._next(gen, unit)
+                    if records is None:  # the start marker
+                        running[gen] = (unit, time.monotonic())
+                        continue
+                    running.pop(gen)
+                    for record in records:
                         on_result(record)
                 if self.trial_timeout is not None:
                     now = time.monotonic()
-                    for ref, (unit, t0) in list(running.items()):
-                        if now - t0 >= unit_timeout(unit, self.trial_timeout):
-                            ray.cancel(ref, force=True)
-                            running.pop(ref)
+                    for gen, (unit, t0) in list(running.items()):
+                        if t0 is not None and now - t0 >= unit_timeout(unit, self.trial_timeout):
+                            ray.cancel(gen, force=True)
+                            running.pop(gen)
                             for trial in trials_of(unit):
                                 on_result(timeout_record(trial, self.trial_timeout))
         finally:
             # on a stop (Ctrl-C, SIGTERM) the trials in flight end with the run,
             # also on a cluster that outlives it
-            for ref in running:
-                ray.cancel(ref, force=True)
+            for gen in running:
+                ray.cancel(gen, force=True)
             if started_here:
                 ray.shutdown()
 
-    def _result(self, ref: Any, unit: Unit) -> list[dict[str, Any]]:
+    def _next(self, gen: Any, unit: Unit) -> list[dict[str, Any]] | None:
+        """The task's next output: None for its start marker, else its records."""
         ray = self.ray
         try:
-            return list(ray.get(ref))
+            value = ray.get(next(gen))
+        except StopIteration:
+            why = "Ray: the task ended without returning its records"
         except ray.exceptions.WorkerCrashedError as exc:
             why = (
                 f"worker process died while running the trial (after {self.max_retries} "
@@ -142,4 +163,6 @@ class RayExecutor:
             )
         except ray.exceptions.RayError as exc:
             why = f"Ray: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        else:
+            return None if value == STARTED else list(value)
         return [failed_record(trial, why, "crashed") for trial in trials_of(unit)]
