@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rlbench.errors import InputError, StoreBusyError
+from rlbench.table_schema import CURVE_COLUMNS, TRIAL_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -165,18 +166,6 @@ class Store:
     def statuses(self) -> dict[str, tuple[str, str | None]]:
         """trial id -> (status, error) of every record that counts."""
         return {r["trial_id"]: (r["status"], r["error"]) for r in self.iter_records()}
-
-
-TRIAL_COLUMNS = [
-    "trial_id", "agent", "env", "config_id", "seed", "status", "error", "reason",
-    "final_return", "auc", "best_return", "threshold_step", "threshold_episodes",
-    "wall_time", "card", "perturbation", "perturb_kind", "perturb_param", "perturb_factor",
-    "threshold", "budget_steps", "started", "ended", "provenance", "phase",
-]  # fmt: skip
-CURVE_COLUMNS = [
-    "trial_id", "agent", "env", "config_id", "seed", "status", "step", "episodes",
-    "return_mean", "return_std",
-]  # fmt: skip
 
 
 @dataclass

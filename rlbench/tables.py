@@ -129,7 +129,7 @@ def table_trials(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, bool]:
     """
     import numpy as np
 
-    from rlbench.store import TRIAL_COLUMNS
+    from rlbench.table_schema import TRIAL_COLUMNS
     from rlbench.trials import short_hash
 
     frame = _checked_columns(frame.copy(), path)
@@ -200,7 +200,8 @@ def load_table(path: Path) -> Results:
     """
     import pandas as pd
 
-    from rlbench.store import CURVE_COLUMNS, Results
+    from rlbench.store import Results
+    from rlbench.table_schema import CURVE_COLUMNS
 
     manifest: dict[str, Any] = {"source": "table", "file": str(path), "runs": []}
     curves = pd.DataFrame({c: [] for c in CURVE_COLUMNS})

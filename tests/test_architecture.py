@@ -108,3 +108,16 @@ def test_the_rule_finds_a_violation(tmp_path):
         "rlbench.stats.probe imports rlbench.runner.run_trial",
         "rlbench.stats.probe imports torch",
     ]
+
+
+def test_the_table_schema_is_pure_data_with_one_definition():
+    """Every module reads the runs table's columns and metrics from ``table_schema``."""
+    assert not {d for d in MODULES["rlbench.table_schema"] if d.startswith("rlbench")}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "table_schema.py":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            assert not names & {"TRIAL_COLUMNS", "CURVE_COLUMNS", "METRICS", "METRIC_LABELS"}, path

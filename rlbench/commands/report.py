@@ -30,7 +30,7 @@ class PlotKind(str, Enum):
 
 def _options(metric: str, reps: int, seed: int, confidence: float):
     from rlbench.report import Options
-    from rlbench.stats.frame import METRICS
+    from rlbench.table_schema import METRICS
 
     if metric not in METRICS:
         from rlbench.errors import UnknownNameError

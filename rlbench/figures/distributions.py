@@ -23,12 +23,8 @@ from rlbench.figures.style import (
     paper_style,
     resolve_colors,
 )
+from rlbench.table_schema import METRIC_LABELS
 
-METRIC_LABELS = {
-    "final_return": "final return",
-    "auc": "mean return over evaluations",
-    "best_return": "best return",
-}
 JITTER_SEED = 0  # the strip plot's vertical jitter: fixed, so figures are reproducible
 
 

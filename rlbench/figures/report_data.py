@@ -22,7 +22,7 @@ from rlbench.errors import InputError, UnknownNameError
 from rlbench.figures import data
 from rlbench.figures.aggregates import plot_aggregates, plot_profiles
 from rlbench.figures.curves import plot_curves, plot_percentiles
-from rlbench.figures.distributions import METRIC_LABELS, plot_seeds
+from rlbench.figures.distributions import plot_seeds
 from rlbench.figures.significance import (
     plot_improvement,
     plot_power,
@@ -30,6 +30,7 @@ from rlbench.figures.significance import (
 )
 from rlbench.figures.style import agent_colors
 from rlbench.store import Results
+from rlbench.table_schema import METRIC_LABELS
 
 KINDS = ("curves", "percentiles", "seeds", "aggregates", "profiles", "improvement",
          "seed-split", "power", "sensitivity")  # fmt: skip

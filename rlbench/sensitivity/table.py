@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from rlbench.errors import InputError, UnknownNameError
+from rlbench.table_schema import METRICS, STATISTICS
 
-METRICS = ("final_return", "auc", "best_return")
-STATS = ("iqm", "mean", "median")
+STATS = STATISTICS
 REQUIRED = (
     "agent", "env", "config_id", "seed", "status", "perturbation", "perturb_kind",
     "perturb_param", "perturb_factor", "threshold", "threshold_step",

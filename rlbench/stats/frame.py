@@ -32,9 +32,9 @@ from rlbench.stats.comparisons import (
 from rlbench.stats.power import seeds_needed
 from rlbench.stats.results import Interval, PowerResult, TaskSummary, TestResult, _ToDict
 from rlbench.stats.sample import sample_interval
+from rlbench.table_schema import METRICS
 
 COLUMNS = ("agent", "env", "config_id", "seed", "status", "final_return", "auc", "best_return")
-METRICS = ("final_return", "auc", "best_return")
 EFFECT_SIZES = (0.5, 1.0, 2.0)  # effects tried by `power` without one: multiples of the pilot std
 
 
