@@ -53,118 +53,18 @@ Choices where the paper leaves room (each also in the card's docs):
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from rlbench.algos.ars_config import ARSConfig
 from rlbench.errors import SpecError, TrialDiverged
 from rlbench.protocol import TrialContext
 
-VARIANTS: tuple[str, ...] = ("BRS", "V1", "V1-t", "V2", "V2-t")
 MIN_VARIANCE = 1e-8
 """State components with a running variance below this are ignored (set to 0)."""
 _HARMLESS_WRAPPERS = frozenset({"TimeLimit", "OrderEnforcing", "PassiveEnvChecker"})
-
-
-@dataclass(frozen=True)
-class ARSConfig:
-    """Validated ARS hyperparameters (names as in ``agents/ars.yaml``).
-
-    Attributes:
-        variant: one of ``VARIANTS``.
-        step_size: α > 0.
-        noise: ν > 0, the scale of the perturbations.
-        n_directions: N ≥ 1 directions per iteration (2N episodes).
-        top_directions: b, 1 ≤ b ≤ N; used only by the "-t" variants.
-        shift: subtracted from every training reward (survival bonus).
-        clip_actions: clip actions to the action box (False: the raw M x, the
-            paper's policy; optional in a mapping, default False).
-    """
-
-    variant: str
-    step_size: float
-    noise: float
-    n_directions: int
-    top_directions: int
-    shift: float
-    clip_actions: bool = False
-
-    @classmethod
-    def from_hparams(cls, hparams: Mapping[str, Any]) -> ARSConfig:
-        """Validate a hyperparameter mapping.
-
-        Raises:
-            SpecError: a missing or impossible value, naming the field.
-        """
-        names = ("variant", "step_size", "noise", "n_directions", "top_directions", "shift")
-        for name in names:
-            if hparams.get(name) is None:
-                raise SpecError(
-                    f"missing value for ARS hyperparameter {name!r}", path=f"hparams.{name}"
-                )
-        variant = hparams["variant"]
-        if variant not in VARIANTS:
-            raise SpecError(
-                f"variant {variant!r} is not one of {', '.join(VARIANTS)}", path="hparams.variant"
-            )
-        floats = {}
-        for name in ("step_size", "noise", "shift"):
-            value = hparams[name]
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-            ):
-                raise SpecError(
-                    f"{name} must be a finite number, got {value!r}", path=f"hparams.{name}"
-                )
-            floats[name] = float(value)
-        for name in ("step_size", "noise"):
-            if floats[name] <= 0:
-                raise SpecError(
-                    f"{name} must be > 0, got {hparams[name]!r}", path=f"hparams.{name}"
-                )
-        ints = {}
-        for name in ("n_directions", "top_directions"):
-            value = hparams[name]
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise SpecError(
-                    f"{name} must be an integer >= 1, got {value!r}", path=f"hparams.{name}"
-                )
-            ints[name] = int(value)
-        clip = hparams.get("clip_actions", False)
-        if not isinstance(clip, (bool, np.bool_)):
-            raise SpecError(
-                f"clip_actions must be true or false, got {clip!r}", path="hparams.clip_actions"
-            )
-        if variant.endswith("-t") and ints["top_directions"] > ints["n_directions"]:
-            raise SpecError(
-                f"top_directions ({ints['top_directions']}) must be <= n_directions "
-                f"({ints['n_directions']})",
-                path="hparams.top_directions",
-            )
-        return cls(
-            variant=variant,
-            step_size=floats["step_size"],
-            noise=floats["noise"],
-            n_directions=ints["n_directions"],
-            top_directions=ints["top_directions"],
-            shift=floats["shift"],
-            clip_actions=bool(clip),
-        )
-
-    @property
-    def used_directions(self) -> int:
-        """b: the number of directions an update uses (N unless a "-t" variant)."""
-        return self.top_directions if self.variant.endswith("-t") else self.n_directions
-
-    @property
-    def normalises(self) -> bool:
-        """Whether observations are normalised (V2, V2-t)."""
-        return self.variant.startswith("V2")
 
 
 class RunningMeanStd:
@@ -382,7 +282,10 @@ def train(ctx: TrialContext) -> None:
         env.close()
 
 
-def _train(ctx: TrialContext, env: Any, config: ARSConfig, horizon: int) -> None:
+def _spaces(
+    ctx: TrialContext, env: Any, config: ARSConfig
+) -> tuple[int, int, np.ndarray | None, np.ndarray | None]:
+    """(obs_dim, act_dim, low, high): the bounds None unless actions are clipped."""
     obs_space, act_space = env.observation_space, env.action_space
     if not (_is_box(obs_space) and _is_box(act_space)) or len(obs_space.shape) != 1:
         raise SpecError(
@@ -393,8 +296,12 @@ def _train(ctx: TrialContext, env: Any, config: ARSConfig, horizon: int) -> None
     low = np.asarray(act_space.low, dtype=np.float64).reshape(act_dim)
     high = np.asarray(act_space.high, dtype=np.float64).reshape(act_dim)
     if not config.clip_actions or (np.all(np.isneginf(low)) and np.all(np.isposinf(high))):
-        low = high = None  # type: ignore[assignment]
+        return obs_dim, act_dim, None, None
+    return obs_dim, act_dim, low, high
 
+
+def _train(ctx: TrialContext, env: Any, config: ARSConfig, horizon: int) -> None:
+    obs_dim, act_dim, low, high = _spaces(ctx, env, config)
     fast = _fast_env(env)
     pending_seed = [ctx.env_seed()]
 

@@ -14,6 +14,7 @@ import pytest
 
 import rlbench.tasks  # noqa: F401  (registers rlbench/LQR-v0)
 from rlbench.algos import ars
+from rlbench.algos.ars_config import ARSConfig
 from rlbench.errors import SpecError, TrialDiverged
 from rlbench.tasks import lqr
 
@@ -111,17 +112,17 @@ def lqr_score(policy: ars.LinearPolicy) -> float:
 )
 def test_config_rejects_impossible_values(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecError) as info:
-        ars.ARSConfig.from_hparams(hparams(**overrides))
+        ARSConfig.from_hparams(hparams(**overrides))
     assert str(info.value) == message
 
 
 def test_top_directions_is_ignored_without_t() -> None:
     for variant in ("BRS", "V1", "V2"):
-        config = ars.ARSConfig.from_hparams(
+        config = ARSConfig.from_hparams(
             hparams(variant=variant, n_directions=4, top_directions=9)
         )
         assert config.used_directions == 4
-    config = ars.ARSConfig.from_hparams(hparams(variant="V1-t", n_directions=4, top_directions=3))
+    config = ARSConfig.from_hparams(hparams(variant="V1-t", n_directions=4, top_directions=3))
     assert config.used_directions == 3
 
 
