@@ -146,26 +146,9 @@ def run_suite(
         run_open = False
         try:
             with deferred():  # the run's entry is written whole, or not at all
-                start = open_for_run(store, plan, allow_changed_suite)
-                stored.update(start.stored)
-                todo = [
-                    trial
-                    for trial in plan.trials
-                    if stored.get(trial.trial_id, (None, None))[0] is None
-                    or (retry_failed and stored[trial.trial_id][0] == "failed")
-                ]
+                todo = _open_run(store, suite, plan, stored, retry_failed, executor,
+                                 allow_changed_suite)  # fmt: skip
                 summary.skipped = len(plan.trials) - len(todo)
-                record_run(
-                    store,
-                    start,
-                    resolved_suite_yaml(suite),
-                    {
-                        **run_entry(" ".join(sys.argv), len(plan.trials)),
-                        "executor": executor,
-                        "to_run": len(todo),
-                        "dropped": plan.dropped,
-                    },
-                )
                 run_open = True
             bar = _Progress(todo, enabled=progress and bool(todo))
 
@@ -199,6 +182,30 @@ def run_suite(
         Counter(_short(error or "?") for status, error in outcomes if status == "failed")
     )
     return summary
+
+
+def _open_run(
+    store: Store,
+    suite: Suite,
+    plan: Plan,
+    stored: dict[str, tuple[str, str | None]],
+    retry_failed: bool,
+    executor: str,
+    allow_changed_suite: bool,
+) -> list[Trial]:
+    """Check the folder's study, fill ``stored``, record the run; the trials to run."""
+    start = open_for_run(store, plan, allow_changed_suite)
+    stored.update(start.stored)
+    todo = [
+        trial
+        for trial in plan.trials
+        if stored.get(trial.trial_id, (None, None))[0] is None
+        or (retry_failed and stored[trial.trial_id][0] == "failed")
+    ]
+    entry = run_entry(" ".join(sys.argv), len(plan.trials))
+    entry.update(executor=executor, to_run=len(todo), dropped=plan.dropped)
+    record_run(store, start, resolved_suite_yaml(suite), entry)
+    return todo
 
 
 def _short(text: str, width: int = 160) -> str:
