@@ -155,23 +155,14 @@ class LocalExecutor:
             for i in range(len(slots), min(self.workers, len(queue))):
                 slots.append(self._start(i))
             while True:
-                for slot in slots:
-                    if slot.trial is None and queue:
-                        slot.trial = queue.popleft()
-                        slot.started = time.monotonic()
-                        slot.conn.send(slot.trial)
-                        for trial in trials_of(slot.trial):
-                            if on_start:
-                                on_start(trial)
+                self._dispatch(slots, queue, on_start)
                 busy = [s for s in slots if s.trial is not None]
                 if not busy:
                     break
-                timeout = 0.5
-                if self.trial_timeout is not None:
-                    ends = [s.started + unit_timeout(s.trial, self.trial_timeout) for s in busy]
-                    left = min(ends) - time.monotonic()
-                    timeout = max(0.0, min(timeout, left))
-                ready = wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout)
+                ready = wait(
+                    [s.conn for s in busy] + [s.process.sentinel for s in busy],
+                    self._wait_for(busy),
+                )
                 for i, slot in enumerate(slots):
                     if slot.trial is None:
                         continue
@@ -181,31 +172,13 @@ class LocalExecutor:
                             slot.started = time.monotonic()
                             continue
                         if records is None:
-                            slot.process.join(5)
-                            code = slot.process.exitcode
-                            why = (
-                                f"signal {-code}"
-                                if code is not None and code < 0
-                                else f"exit code {code}"
-                            )
-                            records = [
-                                failed_record(
-                                    trial,
-                                    f"worker process died ({why}) while running the trial",
-                                    "crashed",
-                                )
-                                for trial in trials_of(slot.trial)
-                            ]
+                            records = self._crashed(slot)
                             slots[i] = self._replace(slot)
                         else:
                             slots[i].trial = None
                         for record in records:
                             on_result(record)
-                    elif (
-                        self.trial_timeout is not None
-                        and time.monotonic() - slot.started
-                        >= unit_timeout(slot.trial, self.trial_timeout)
-                    ):
+                    elif self.trial_timeout is not None and _timed_out(slot, self.trial_timeout):
                         unit = slot.trial
                         slots[i] = self._replace(slot)
                         for trial in trials_of(unit):
@@ -219,6 +192,39 @@ class LocalExecutor:
             else:
                 self._kept = [] if self._kept is not None else None
                 self._shutdown(slots)
+
+    @staticmethod
+    def _dispatch(
+        slots: list[_Slot], queue: deque[Unit], on_start: Callable[[Trial], None] | None
+    ) -> None:
+        """Hand the next unit to every idle worker."""
+        for slot in slots:
+            if slot.trial is None and queue:
+                slot.trial = queue.popleft()
+                slot.started = time.monotonic()
+                slot.conn.send(slot.trial)
+                for trial in trials_of(slot.trial):
+                    if on_start:
+                        on_start(trial)
+
+    def _wait_for(self, busy: list[_Slot]) -> float:
+        """Seconds to wait for a worker: 0.5, or less when a timeout falls due sooner."""
+        if self.trial_timeout is None:
+            return 0.5
+        ends = [s.started + unit_timeout(s.trial, self.trial_timeout) for s in busy]
+        return max(0.0, min(0.5, min(ends) - time.monotonic()))
+
+    @staticmethod
+    def _crashed(slot: _Slot) -> list[dict[str, Any]]:
+        """Failed records of the unit whose worker died."""
+        slot.process.join(5)
+        code = slot.process.exitcode
+        why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        assert slot.trial is not None  # only a busy worker can die mid-trial
+        return [
+            failed_record(trial, f"worker process died ({why}) while running the trial", "crashed")
+            for trial in trials_of(slot.trial)
+        ]
 
     def _receive(self, slot: _Slot) -> list[dict[str, Any]] | str | None:
         try:
@@ -249,3 +255,9 @@ class LocalExecutor:
                 slot.process.kill()
                 slot.process.join(2)
             slot.conn.close()
+
+
+def _timed_out(slot: _Slot, limit: float) -> bool:
+    """Whether the slot's unit has run past its timeout (``limit`` per trial)."""
+    assert slot.trial is not None
+    return time.monotonic() - slot.started >= unit_timeout(slot.trial, limit)
