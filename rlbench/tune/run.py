@@ -233,13 +233,7 @@ def run_tune(
         timing = {"setup": time.perf_counter() - started}
         try:
             with _held(executor_obj):
-                t0, cpu0 = time.perf_counter(), time.process_time()
-                run_search(search, tuner.evaluate, tuner.note if progress else None)
-                timing["search"] = time.perf_counter() - t0
-                timing["search_cpu"] = time.process_time() - cpu0
-                timing["search_executor"] = tuner.executor_s
-                retest = _retest_groups(plan, search)
-                tuner.run_trials([t for _, g in retest for t in g])
+                retest = _search_then_retest(plan, search, tuner, progress, timing)
         except KeyboardInterrupt:
             interrupted = True
         if work:
@@ -254,6 +248,20 @@ def run_tune(
     total = time.perf_counter() - started
     timing.update(total=total, executor=tuner.executor_s, driver=total - tuner.executor_s)
     return TuneOutcome(root, summary, tuner.ran, tuner.failed, interrupted, timing)
+
+
+def _search_then_retest(
+    plan: TunePlan, search: Search, tuner: Tuner, progress: bool, timing: dict[str, float]
+) -> list[tuple[Any, list[Trial]]]:
+    """Run the search to its end, then the retest of its best configs; timings into ``timing``."""
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    run_search(search, tuner.evaluate, tuner.note if progress else None)
+    timing["search"] = time.perf_counter() - t0
+    timing["search_cpu"] = time.process_time() - cpu0
+    timing["search_executor"] = tuner.executor_s
+    retest = _retest_groups(plan, search)
+    tuner.run_trials([t for _, g in retest for t in g])
+    return retest
 
 
 def fingerprint(plan: TunePlan) -> str:
