@@ -10,7 +10,7 @@ import pytest
 from adastop import MultipleAgentsComparator
 
 import rlbench
-from rlbench import sequential
+from rlbench import sequential, stopping
 from rlbench.spec import parse_suite
 from rlbench.store import Store
 from rlbench.trials import expand
@@ -72,7 +72,7 @@ def test_decisions_equal_the_adastop_package(case):
     plan = expand(suite(agents, batch=5, max=20, permutations=500, seed=case))
     means = {"a": 0.0, "b": [0.0, 0.5, 1.5][case % 3], "c": 2.0 * (case % 2)}
     trials = synthetic_trials(plan, means, rng)
-    state = sequential.decide(plan, trials)
+    state = stopping.decide(plan, trials)
 
     by_agent = trials.sort_values("seed").groupby("agent")["final_return"]
     scores = {name: by_agent.get_group(name).to_numpy() for name in ("a", "b", "c")}
@@ -105,19 +105,19 @@ def test_the_package_rejects_twice_as_often_as_it_is_asked():
     boundary = comparator.boundary[-1][1]
     assert np.mean(diffs > boundary) <= 0.1 < np.mean(np.abs(diffs) > boundary)
     assert np.mean(np.abs(diffs) > boundary) == pytest.approx(2 * np.mean(diffs > boundary))
-    assert sequential.package_alpha(0.1) == 0.05
+    assert stopping.package_alpha(0.1) == 0.05
 
 
 def test_an_open_stage_is_run_next():
     plan = expand(suite([arm("a", 0), arm("b", 1)], batch=3, max=9))
     trials = synthetic_trials(plan, {"a": 0.0, "b": 0.0}, np.random.default_rng(0))
     first_stage = trials[trials["seed"] < 3]
-    state = sequential.decide(plan, first_stage)
+    state = stopping.decide(plan, first_stage)
     assert len(state["stages"]) == 1 and not state["finished"]
     assert sorted(map(tuple, state["open"]["CartPole-v1"])) == sorted(
         {(t.agent, t.config_id) for t in plan.trials}
     )
-    nothing = sequential.decide(plan, first_stage[first_stage["seed"] < 2])
+    nothing = stopping.decide(plan, first_stage[first_stage["seed"] < 2])
     assert nothing["stages"] == []  # a stage is never decided on in part
 
 
@@ -173,7 +173,7 @@ def test_target_ci_stops_each_agent_on_its_own():
     trials = synthetic_trials(plan, {"steady": 0.0, "noisy": 0.0}, rng)
     noisy = trials["agent"] == "noisy"
     trials.loc[noisy, "final_return"] *= 10  # a CI ten times wider
-    state = sequential.decide(plan, trials)
+    state = stopping.decide(plan, trials)
     rows = {r["question"]: r for r in sequential.decision_rows(state)}
     assert rows["steady"]["decision"] == "reached" and rows["steady"]["seeds"] == "4"
     assert rows["noisy"]["decision"] == "continue" and rows["noisy"]["seeds"] == "16"

@@ -1,6 +1,6 @@
 """Simulation: AdaStop's error rate and seeds used, against a fixed design of equal power.
 
-Runs rlbench's own sequential decisions (``rlbench.sequential.decide``, the
+Runs rlbench's own sequential decisions (``rlbench.stopping.decide``, the
 code a study uses, with the adastop package inside) on synthetic studies
 whose scores are normal with unit standard deviation:
 
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from rlbench import sequential
+from rlbench import sequential, stopping
 from rlbench.spec import parse_suite
 from rlbench.stats import welch_power
 from rlbench.trials import expand
@@ -56,7 +56,7 @@ def one_study(args: tuple) -> tuple[bool, bool, int]:
          "final_return": rng.normal(means[int(t.agent[1:])], 1.0)}
         for t in plan.trials
     ]  # fmt: skip
-    state = sequential.decide(plan, pd.DataFrame(rows))
+    state = stopping.decide(plan, pd.DataFrame(rows))
     rows_ = sequential.decision_rows(state)
     different = any(r["decision"] in ("larger", "smaller") for r in rows_)
     # a0 has the lower mean in the effect studies: "a0 vs a1" is then "smaller"
