@@ -142,7 +142,7 @@ def run(
         con.print(f"  failed ×{n}: {error}")
     if spec.sequential is not None:
         from rlbench import sequential
-        from rlbench.commands.stats import print_sequential
+        from rlbench.commands.compare_cmd import print_sequential
 
         state = sequential.read(summary.path)
         if state is not None:
@@ -368,12 +368,12 @@ def export(
 
 def _register_commands() -> None:
     """Commands defined in rlbench.commands (each imports only typer at the top)."""
-    from rlbench.commands.importing import import_command
-    from rlbench.commands.report import plot_command, report_command
-    from rlbench.commands.reproduce import reproduce_command
-    from rlbench.commands.sensitivity import sensitivity_command
-    from rlbench.commands.stats import compare_command, power_command
-    from rlbench.commands.tune import tune_command
+    from rlbench.commands.compare_cmd import compare_command, power_command
+    from rlbench.commands.import_cmd import import_command
+    from rlbench.commands.report_cmd import plot_command, report_command
+    from rlbench.commands.reproduce_cmd import reproduce_command
+    from rlbench.commands.sensitivity_cmd import sensitivity_command
+    from rlbench.commands.tune_cmd import tune_command
 
     app.command("compare")(compare_command)
     app.command("power")(power_command)

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from rlbench.analysis_options import AnalysisOptions
 from rlbench.errors import InputError
 from rlbench.sensitivity import analysis
 from rlbench.sensitivity import importance as hp_importance
@@ -127,6 +128,7 @@ def analyse(
     tuning_seeds: int | None = None,
     references: References | None = None,
     confidence: float = 0.95,
+    options: AnalysisOptions | None = None,
 ) -> SensitivityResult:
     """The full sensitivity analysis of a trials table.
 
@@ -142,6 +144,9 @@ def analyse(
             normalised scale; default: the env cards' (envs without them are
             left out of the cross-agent ranking, with a note).
         confidence: confidence level of every interval.
+        options: the metric, statistic, resamples, seed and confidence level as
+            one `AnalysisOptions` (the command line's and the report's); when
+            given, it replaces the five arguments above.
 
     Returns:
         A `SensitivityResult`; ``notes`` says what could not be computed, and why.
@@ -150,13 +155,19 @@ def analyse(
         InputError: a table without the needed columns, an unknown metric or
             statistic, bad reps/seed/confidence/tuning_seeds.
     """
+    if options is not None:
+        metric, stat, reps, seed = options.metric, options.stat, options.reps, options.seed
+        confidence = options.confidence
     check_settings(trials, metric, stat)
     _data.check_reps(reps)
     _data.check_confidence(confidence)
     _data.make_rng(seed)
     if tuning_seeds is not None and (isinstance(tuning_seeds, bool) or tuning_seeds < 1):
         raise InputError(f"tuning_seeds must be a positive int, got {tuning_seeds!r}")
-    settings = Settings(stat, reps, int(seed), confidence)
+    settings = Settings(
+        options or AnalysisOptions(metric=metric, stat=stat, reps=int(reps), seed=int(seed),
+                                   confidence=confidence)
+    )  # fmt: skip
     tables = config_tables(trials, metric)
     refs, notes = _references(sorted({t.env for t in tables}), references)
     curves: list[SensitivityCurve] = []
