@@ -123,7 +123,9 @@ def run(
     plan = expand(spec, suite_catalog(spec, tuple(str(c) for c in cards or ())))
     root = out or default_out(spec)
     if dry_run:
-        _print_plan(plan, root, allow_changed_suite)
+        from rlbench.commands.plan_cmd import print_plan
+
+        print_plan(plan, root, allow_changed_suite)
         return
     summary = run_suite(
         spec, root, workers=workers, executor=executor, retry_failed=retry_failed,
@@ -164,68 +166,6 @@ def _signal_name(signum: int | None) -> str:
     import signal
 
     return signal.Signals(signum or signal.SIGINT).name
-
-
-def _print_plan(plan, root: Path, allow_changed_suite: bool = False) -> None:
-    from collections import defaultdict
-
-    from rich.table import Table
-
-    from rlbench.folder import assess_folder
-
-    start, aside = assess_folder(root, plan, allow_changed_suite)  # refuses as run would
-    done = set(start.stored)
-    rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    configs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for t in plan.trials:
-        key = (t.agent, t.env)
-        rows[key]["trials"] += 1
-        rows[key]["steps"] += t.budget_steps
-        rows[key]["stored"] += t.trial_id in done
-        configs[key].add(t.config_id)
-    table = Table(title=f"plan of suite {plan.suite.name!r} → {root}")
-    for col in ("agent", "env", "configs", "seeds", "trials", "env steps", "already stored"):
-        table.add_column(col, justify="left" if col in ("agent", "env") else "right")
-    for (agent, env), r in rows.items():
-        table.add_row(
-            agent, env, str(len(configs[(agent, env)])), str(len(plan.suite.seed_list())),
-            str(r["trials"]), f"{r['steps']:,}", str(r["stored"]),
-        )  # fmt: skip
-    con = _console()
-    con.print(table)
-    if plan.suite.sequential is not None:
-        from rlbench.sequential import check, describe
-
-        check(plan)
-        con.print(describe(plan.suite) + "; the trials above are the most it may run")
-    if len(plan.configs) > len(rows):  # perturbation plans: one row per config
-        from rlbench.store import perturbation_label
-
-        per_config = Table(title="configs")
-        for col in ("agent", "env", "config", "perturbation", "hyperparameters changed"):
-            per_config.add_column(col)
-        for c in plan.configs:
-            changed = {k: v for k, v in c.perturbation.items() if k not in ("kind", "factor")}
-            if c.perturbation.get("kind") == "one-at-a-time":
-                changed = {c.perturbation["param"]: c.hparams[c.perturbation["param"]]}
-            shown = ", ".join(
-                f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in changed.items()
-            )
-            per_config.add_row(
-                c.agent, c.env, c.config_id, perturbation_label(c.perturbation), shown or "-"
-            )
-        con.print(per_config)
-    con.print(f"total: {len(plan.trials)} trials, {plan.total_steps:,} env steps")
-    if aside:
-        con.print(f"{len(aside)} record files would be moved into quarantine/ or superseded/")
-    from rlbench.cross_env_check import cross_env_support
-
-    for line in cross_env_support(plan):
-        con.print(line)
-    if plan.dropped:
-        con.print(f"dropped {len(plan.dropped)} infeasible or duplicate configs:")
-        for d in plan.dropped:
-            con.print(f"  {d['agent']} on {d['env']} {d['perturbation']}: {d['reason']}")
 
 
 class ListKind(str, Enum):
