@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from rlbench.commands.render import console
 from rlbench.errors import FolderWarning, InputError
 from rlbench.usage import OneLineGroup
 
@@ -46,14 +47,8 @@ CardsOpt = Annotated[
 ]
 
 
-def _console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, markup=False)
-
-
 @app.command()
-def run(
+def run(  # long signature: one typer option per parameter; the body is ~35 lines
     suite: Annotated[
         str, typer.Argument(help="Suite file (.yaml) or the name of a shipped suite.")
     ],
@@ -134,7 +129,18 @@ def run(
         allow_changed_suite=allow_changed_suite,
         batch_seeds=batch_seeds,
     )  # fmt: skip
-    con = _console(stderr=True)
+    _print_run(summary, sequential_study=spec.sequential is not None)
+    if report and not summary.interrupted:
+        from rlbench.report import build_report
+
+        page = build_report(summary.path, summary.path / "report")
+        console(stderr=True).print(f"report: {page}")
+    raise typer.Exit(summary.exit_code)
+
+
+def _print_run(summary, sequential_study: bool) -> None:
+    """What a run did: trials by status, failure reasons, decisions, an interruption."""
+    con = console(stderr=True)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items()))
     con.print(
         f"{summary.path}: {summary.planned} trials ({counts}); ran {summary.ran}, "
@@ -142,7 +148,7 @@ def run(
     )
     for error, n in summary.failures.items():
         con.print(f"  failed ×{n}: {error}")
-    if spec.sequential is not None:
+    if sequential_study:
         from rlbench import sequential
         from rlbench.commands.compare_cmd import print_sequential
 
@@ -154,12 +160,6 @@ def run(
             f"interrupted ({_signal_name(summary.signal)}): finished trials are kept; "
             "run the same command to resume"
         )
-    elif report:
-        from rlbench.report import build_report
-
-        page = build_report(summary.path, summary.path / "report")
-        con.print(f"report: {page}")
-    raise typer.Exit(summary.exit_code)
 
 
 def _signal_name(signum: int | None) -> str:
@@ -224,7 +224,7 @@ def list_cmd(
                 ", ".join(s.agent_label(i) for i in range(len(s.agents))),
                 str(len(s.seed_list())), f"{s.budget.steps:,}", s.description,
             )  # fmt: skip
-    _console().print(table)
+    console().print(table)
 
 
 @app.command()
@@ -245,7 +245,7 @@ def status(path: Annotated[Path, typer.Argument(help="Results folder.")]) -> Non
             agent, env, str(int((sub["status"] == "done").sum())),
             str(int((sub["status"] == "failed").sum())), str(pending.get((agent, env), 0)),
         )  # fmt: skip
-    con = _console()
+    con = console()
     con.print(table)
     failed = trials[trials["status"] == "failed"]
     if len(failed):
@@ -303,7 +303,7 @@ def export(
         frame.to_csv(out, index=False)
     else:
         frame.to_parquet(out, index=False)
-    _console(stderr=True).print(f"wrote {len(frame)} rows to {out}")
+    console(stderr=True).print(f"wrote {len(frame)} rows to {out}")
 
 
 def _register_commands() -> None:

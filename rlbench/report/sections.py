@@ -27,13 +27,13 @@ from rlbench.report.tables import (
     aggregates_table,
     aggregates_view,
     improvement_table,
-    per_env_table,
     power_table,
     reader_view,
     seed_split_table,
     tests_table,
 )
 from rlbench.report.writer import ReportWriter
+from rlbench.stats.views import per_env_frame
 from rlbench.store import Results
 
 
@@ -109,7 +109,7 @@ def seeds_section(report: ReportData, writer: ReportWriter) -> str:
     if comparison is not None:
         mean = comparison.agents[0].task_means[0]
         body += writer.table(
-            per_env_table(comparison),
+            per_env_frame(comparison),
             "per_env",
             f"Per env, {report.score()}: mean over seeds with its {mean.describe()}; "
             f"median, IQM, std over seeds. {report.scope()}",

@@ -119,6 +119,40 @@ def _info(table: ConfigTable) -> GroupInfo:
     )
 
 
+_PARTS = ("curves", "success", "tunability", "importance", "variance", "robustness")
+"""The per-(agent, env) results of `SensitivityResult`, in the order they are computed."""
+
+
+def _analyse_table(
+    table: ConfigTable,
+    settings: Settings,
+    tuning_seeds: int | None,
+    reference: tuple[float, float] | None,
+) -> tuple[dict[str, list], list[str]]:
+    """Every analysis of one (agent, env): ``({part: results}, notes)``, notes prefixed."""
+    where, counts, metric = f"{table.agent} on {table.env}", table.counts(), settings.options.metric
+    notes = []
+    if counts["failed"] or counts["nonfinite"]:
+        notes.append(
+            f"{where}: {counts['failed']} failed and {counts['nonfinite']} non-finite "
+            f"trial(s) excluded from {metric} (counted as not reaching the threshold)"
+        )
+    if counts["missing"]:
+        notes.append(f"{where}: {counts['missing']} (config, seed) trial(s) not run yet")
+    curves, group_notes = analysis.curves(table, settings)
+    found: dict[str, list] = {"curves": curves}
+    for name, (result, more) in (
+        ("success", analysis.success_rates(table, settings)),
+        ("tunability", analysis.tunability(table, settings, tuning_seeds)),
+        ("importance", hp_importance.importance(table, settings)),
+        ("variance", variance_decomposition(table, settings)),
+        ("robustness", analysis.robustness(table, settings, reference)),
+    ):
+        found[name] = result if isinstance(result, list) else [] if result is None else [result]
+        group_notes += more
+    return found, notes + [f"{where}: {note}" for note in group_notes]
+
+
 def analyse(
     trials: pd.DataFrame,
     metric: str = "final_return",
@@ -170,40 +204,12 @@ def analyse(
     )  # fmt: skip
     tables = config_tables(trials, metric)
     refs, notes = _references(sorted({t.env for t in tables}), references)
-    curves: list[SensitivityCurve] = []
-    success: list[SuccessRates] = []
-    tuned: list[Tunability] = []
-    importance: list[Importance] = []
-    variance: list[VarianceDecomposition] = []
-    robust: list[Robustness] = []
+    parts: dict[str, list] = {name: [] for name in _PARTS}
     for table in tables:
-        where = f"{table.agent} on {table.env}"
-        counts = table.counts()
-        if counts["failed"] or counts["nonfinite"]:
-            notes.append(
-                f"{where}: {counts['failed']} failed and {counts['nonfinite']} non-finite "
-                f"trial(s) excluded from {metric} (counted as not reaching the threshold)"
-            )
-        if counts["missing"]:
-            notes.append(f"{where}: {counts['missing']} (config, seed) trial(s) not run yet")
-        group_curves, group_notes = analysis.curves(table, settings)
-        curves += group_curves
-        rates, more = analysis.success_rates(table, settings)
-        success += [rates] if rates is not None else []
-        group_notes += more
-        gains, more = analysis.tunability(table, settings, tuning_seeds)
-        tuned += gains
-        group_notes += more
-        shares, more = hp_importance.importance(table, settings)
-        importance += [shares] if shares is not None else []
-        group_notes += more
-        decomposition, more = variance_decomposition(table, settings)
-        variance += [decomposition] if decomposition is not None else []
-        group_notes += more
-        summary, more = analysis.robustness(table, settings, refs.get(table.env))
-        robust += [summary] if summary is not None else []
-        group_notes += more
-        notes += [f"{where}: {note}" for note in group_notes]
+        found, group_notes = _analyse_table(table, settings, tuning_seeds, refs.get(table.env))
+        for name, items in found.items():
+            parts[name] += items
+        notes += group_notes
     ranking, more = rank(tables, refs, settings)
     notes += more
     return SensitivityResult(
@@ -213,12 +219,7 @@ def analyse(
         seed=int(seed),
         confidence=confidence,
         groups=tuple(_info(t) for t in tables),
-        curves=tuple(curves),
-        success=tuple(success),
-        tunability=tuple(tuned),
-        importance=tuple(importance),
-        variance=tuple(variance),
-        robustness=tuple(robust),
+        **{name: tuple(items) for name, items in parts.items()},
         ranking=ranking,
         notes=tuple(notes),
     )

@@ -55,6 +55,46 @@ def _failed(not_done: dict[str, int] | tuple[dict[str, int], ...]) -> int:
     return sum(sum(c.values()) for c in counts)
 
 
+def interval_columns(interval: Any) -> dict[str, object]:
+    """How an interval was made, as table columns (a CSV row read alone still says it)."""
+    return {
+        "confidence": interval.confidence,
+        "method": interval.method,
+        "resamples": interval.reps,
+        "seed": interval.seed,
+        "runs": "/".join(str(n) for n in interval.runs_per_task),
+        "nan_excluded": interval.n_excluded,
+    }
+
+
+def per_env_frame(comparison: Any) -> pd.DataFrame:
+    """Per agent and env: runs, not done, mean with its CI, median, IQM, std, min, max.
+
+    Args:
+        comparison: from `rlbench.stats.frame.compare`.
+
+    Returns:
+        One row per (agent, env), numbers as numbers (the report's CSV; the
+        terminal's per-env view shows some of its columns as text).
+    """
+    rows = []
+    for agent in comparison.agents:
+        for task, mean, not_done in zip(agent.tasks, agent.task_means, agent.not_done,
+                                        strict=True):  # fmt: skip
+            rows.append({
+                "agent": agent.agent, "env": str(task.task), "done": task.n_runs,
+                "not_done": sum(not_done.values()), "mean": mean.estimate,
+                "ci_lower": mean.lower, "ci_upper": mean.upper, "median": task.median,
+                "iqm": task.iqm, "std": task.std, "min": task.minimum, "max": task.maximum,
+                **interval_columns(mean),
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _ci_cell(estimate: float, lower: float, upper: float) -> str:
+    return f"{estimate:.3g} [{lower:.3g}, {upper:.3g}]"
+
+
 def comparison_views(result: Any) -> list[TableView]:
     """The views of a `rlbench.stats.frame.Comparison`: aggregates, per env, pairs.
 
@@ -78,10 +118,9 @@ def comparison_views(result: Any) -> list[TableView]:
             "; ".join(sorted({a.aggregates[0].describe() for a in result.agents})),
         ))  # fmt: skip
     rows = [
-        [agent.agent, str(task.task), str(task.n_runs), str(_failed(not_done)),
-         str(task.n_excluded), format_ci(mean), f"{task.median:.3g}", f"{task.std:.3g}"]
-        for agent in result.agents
-        for task, mean, not_done in zip(agent.tasks, agent.task_means, agent.not_done, strict=True)
+        [r.agent, r.env, str(r.done), str(r.not_done), str(r.nan_excluded),
+         _ci_cell(r.mean, r.ci_lower, r.ci_upper), f"{r.median:.3g}", f"{r.std:.3g}"]
+        for r in per_env_frame(result).itertuples(index=False)
     ]  # fmt: skip
     views.append(view(
         "per_env", f"{scale}{result.metric} per env",
