@@ -158,8 +158,10 @@ def select_configs(trials: Any, configs: str = "base") -> ConfigSelection:
     """
     if configs not in CONFIG_POLICIES:
         raise InputError(f"--configs: {configs!r} is not allowed; expected base or all")
-    several = trials.groupby(["agent", "env"])["config_id"].nunique().max() > 1
-    if not several or "perturbation" not in trials.columns:
+    if "perturbation" not in trials.columns:
+        return ConfigSelection(trials)
+    config = "config_id" if "config_id" in trials.columns else "perturbation"
+    if not trials.groupby(["agent", "env"])[config].nunique().max() > 1:
         return ConfigSelection(trials)
     is_base = trials["perturbation"].fillna("base") == "base"
     if configs == "all":
