@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from rlbench.commands.render import console
 from rlbench.errors import FolderWarning, InputError
 from rlbench.usage import OneLineGroup
 
@@ -46,14 +47,8 @@ CardsOpt = Annotated[
 ]
 
 
-def _console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, markup=False)
-
-
 @app.command()
-def run(
+def run(  # long signature: one typer option per parameter; the body is ~35 lines
     suite: Annotated[
         str, typer.Argument(help="Suite file (.yaml) or the name of a shipped suite.")
     ],
@@ -123,7 +118,9 @@ def run(
     plan = expand(spec, suite_catalog(spec, tuple(str(c) for c in cards or ())))
     root = out or default_out(spec)
     if dry_run:
-        _print_plan(plan, root, allow_changed_suite)
+        from rlbench.commands.plan_cmd import print_plan
+
+        print_plan(plan, root, allow_changed_suite)
         return
     summary = run_suite(
         spec, root, workers=workers, executor=executor, retry_failed=retry_failed,
@@ -132,7 +129,18 @@ def run(
         allow_changed_suite=allow_changed_suite,
         batch_seeds=batch_seeds,
     )  # fmt: skip
-    con = _console(stderr=True)
+    _print_run(summary, sequential_study=spec.sequential is not None)
+    if report and not summary.interrupted:
+        from rlbench.report import build_report
+
+        page = build_report(summary.path, summary.path / "report")
+        console(stderr=True).print(f"report: {page}")
+    raise typer.Exit(summary.exit_code)
+
+
+def _print_run(summary, sequential_study: bool) -> None:
+    """What a run did: trials by status, failure reasons, decisions, an interruption."""
+    con = console(stderr=True)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.status_counts.items()))
     con.print(
         f"{summary.path}: {summary.planned} trials ({counts}); ran {summary.ran}, "
@@ -140,9 +148,9 @@ def run(
     )
     for error, n in summary.failures.items():
         con.print(f"  failed ×{n}: {error}")
-    if spec.sequential is not None:
+    if sequential_study:
         from rlbench import sequential
-        from rlbench.commands.stats import print_sequential
+        from rlbench.commands.compare_cmd import print_sequential
 
         state = sequential.read(summary.path)
         if state is not None:
@@ -152,80 +160,12 @@ def run(
             f"interrupted ({_signal_name(summary.signal)}): finished trials are kept; "
             "run the same command to resume"
         )
-    elif report:
-        from rlbench.report import build_report
-
-        page = build_report(summary.path, summary.path / "report")
-        con.print(f"report: {page}")
-    raise typer.Exit(summary.exit_code)
 
 
 def _signal_name(signum: int | None) -> str:
     import signal
 
     return signal.Signals(signum or signal.SIGINT).name
-
-
-def _print_plan(plan, root: Path, allow_changed_suite: bool = False) -> None:
-    from collections import defaultdict
-
-    from rich.table import Table
-
-    from rlbench.folder import assess_folder
-
-    start, aside = assess_folder(root, plan, allow_changed_suite)  # refuses as run would
-    done = set(start.stored)
-    rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    configs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for t in plan.trials:
-        key = (t.agent, t.env)
-        rows[key]["trials"] += 1
-        rows[key]["steps"] += t.budget_steps
-        rows[key]["stored"] += t.trial_id in done
-        configs[key].add(t.config_id)
-    table = Table(title=f"plan of suite {plan.suite.name!r} → {root}")
-    for col in ("agent", "env", "configs", "seeds", "trials", "env steps", "already stored"):
-        table.add_column(col, justify="left" if col in ("agent", "env") else "right")
-    for (agent, env), r in rows.items():
-        table.add_row(
-            agent, env, str(len(configs[(agent, env)])), str(len(plan.suite.seed_list())),
-            str(r["trials"]), f"{r['steps']:,}", str(r["stored"]),
-        )  # fmt: skip
-    con = _console()
-    con.print(table)
-    if plan.suite.sequential is not None:
-        from rlbench.sequential import check, describe
-
-        check(plan)
-        con.print(describe(plan.suite) + "; the trials above are the most it may run")
-    if len(plan.configs) > len(rows):  # perturbation plans: one row per config
-        from rlbench.store import perturbation_label
-
-        per_config = Table(title="configs")
-        for col in ("agent", "env", "config", "perturbation", "hyperparameters changed"):
-            per_config.add_column(col)
-        for c in plan.configs:
-            changed = {k: v for k, v in c.perturbation.items() if k not in ("kind", "factor")}
-            if c.perturbation.get("kind") == "one-at-a-time":
-                changed = {c.perturbation["param"]: c.hparams[c.perturbation["param"]]}
-            shown = ", ".join(
-                f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in changed.items()
-            )
-            per_config.add_row(
-                c.agent, c.env, c.config_id, perturbation_label(c.perturbation), shown or "-"
-            )
-        con.print(per_config)
-    con.print(f"total: {len(plan.trials)} trials, {plan.total_steps:,} env steps")
-    if aside:
-        con.print(f"{len(aside)} record files would be moved into quarantine/ or superseded/")
-    from rlbench.cross_env_check import cross_env_support
-
-    for line in cross_env_support(plan):
-        con.print(line)
-    if plan.dropped:
-        con.print(f"dropped {len(plan.dropped)} infeasible or duplicate configs:")
-        for d in plan.dropped:
-            con.print(f"  {d['agent']} on {d['env']} {d['perturbation']}: {d['reason']}")
 
 
 class ListKind(str, Enum):
@@ -284,7 +224,7 @@ def list_cmd(
                 ", ".join(s.agent_label(i) for i in range(len(s.agents))),
                 str(len(s.seed_list())), f"{s.budget.steps:,}", s.description,
             )  # fmt: skip
-    _console().print(table)
+    console().print(table)
 
 
 @app.command()
@@ -305,7 +245,7 @@ def status(path: Annotated[Path, typer.Argument(help="Results folder.")]) -> Non
             agent, env, str(int((sub["status"] == "done").sum())),
             str(int((sub["status"] == "failed").sum())), str(pending.get((agent, env), 0)),
         )  # fmt: skip
-    con = _console()
+    con = console()
     con.print(table)
     failed = trials[trials["status"] == "failed"]
     if len(failed):
@@ -363,17 +303,17 @@ def export(
         frame.to_csv(out, index=False)
     else:
         frame.to_parquet(out, index=False)
-    _console(stderr=True).print(f"wrote {len(frame)} rows to {out}")
+    console(stderr=True).print(f"wrote {len(frame)} rows to {out}")
 
 
 def _register_commands() -> None:
     """Commands defined in rlbench.commands (each imports only typer at the top)."""
-    from rlbench.commands.importing import import_command
-    from rlbench.commands.report import plot_command, report_command
-    from rlbench.commands.reproduce import reproduce_command
-    from rlbench.commands.sensitivity import sensitivity_command
-    from rlbench.commands.stats import compare_command, power_command
-    from rlbench.commands.tune import tune_command
+    from rlbench.commands.compare_cmd import compare_command, power_command
+    from rlbench.commands.import_cmd import import_command
+    from rlbench.commands.report_cmd import plot_command, report_command
+    from rlbench.commands.reproduce_cmd import reproduce_command
+    from rlbench.commands.sensitivity_cmd import sensitivity_command
+    from rlbench.commands.tune_cmd import tune_command
 
     app.command("compare")(compare_command)
     app.command("power")(power_command)

@@ -121,3 +121,60 @@ def test_the_table_schema_is_pure_data_with_one_definition():
             targets = node.targets if isinstance(node, ast.Assign) else []
             names = {t.id for t in targets if isinstance(t, ast.Name)}
             assert not names & {"TRIAL_COLUMNS", "CURVE_COLUMNS", "METRICS", "METRIC_LABELS"}, path
+
+
+ANALYSIS = ("rlbench.stats", "rlbench.sensitivity")
+STATS_FRONT = (
+    "rlbench.stats",  # the package's public names
+    "rlbench.stats.frame",  # the DataFrame front: compare, power
+    "rlbench.stats.views",  # its results as table views
+    "rlbench.sensitivity",  # analyse and its result objects
+    "rlbench.sensitivity.across_envs",  # the cross-env table
+    "rlbench.sensitivity.views",  # their table views
+)
+
+
+def front_offenders(modules: dict[str, set[str]] = MODULES) -> list[str]:
+    """Command modules' imports of statistics modules (or private names) outside the front."""
+    bad = []
+    for module, deps in importing("rlbench.commands", modules).items():
+        for dep in deps:
+            if not any(dep == p or dep.startswith(p + ".") for p in ANALYSIS):
+                continue
+            parent, name = dep.rsplit(".", 1)
+            public_name = dep not in MODULES and parent in STATS_FRONT and not name.startswith("_")
+            if dep not in STATS_FRONT and not public_name:
+                bad.append(f"{module} imports {dep}")
+    return sorted(bad)
+
+
+def test_commands_use_only_the_public_front_of_the_statistics():
+    """Command modules parse options and render views; no statistics internals."""
+    assert front_offenders() == []
+
+
+def test_the_front_rule_finds_a_violation(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from rlbench.stats import _data\nfrom rlbench.stats.frame import compare\n"
+        "def f():\n    from rlbench.sensitivity.table import config_tables\n"
+    )
+    modules = {"rlbench.commands.probe": imports(probe, "rlbench.commands.probe")}
+    assert front_offenders(modules) == [
+        "rlbench.commands.probe imports rlbench.sensitivity.table",
+        "rlbench.commands.probe imports rlbench.sensitivity.table.config_tables",
+        "rlbench.commands.probe imports rlbench.stats._data",
+    ]
+
+
+def test_the_report_package_neither_re_exports_nor_calls_private_functions():
+    """``rlbench.report`` defines what it exports; no module reaches into another's privates."""
+    for path in sorted((PACKAGE / "report").rglob("*.py")):
+        text = path.read_text()
+        assert "noqa: F401" not in text, path
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom):
+                assert not [a.name for a in node.names if a.name.startswith("_")], path
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                private = node.attr.startswith("_") and not node.attr.startswith("__")
+                assert not private or node.value.id == "self", (path, node.attr)

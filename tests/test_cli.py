@@ -110,3 +110,45 @@ def test_compare_grid_without_base_config(tmp_path, suite_file):
     assert proc.returncode == 0, proc.stderr
     assert "slow[sleep=0.0]" in proc.stdout and "slow[sleep=0.01]" in proc.stdout
     assert "compared config by config" in proc.stderr
+
+
+def test_analysis_options_have_one_default_and_one_help():
+    """Every command's analysis flag takes its default and help from `AnalysisOptions`."""
+    import dataclasses
+    import inspect
+
+    import typer.main
+
+    from rlbench.analysis_options import DEFAULTS, AnalysisOptions, help_of
+    from rlbench.cli import app
+    from rlbench.stats import defaults
+
+    names = {f.name for f in dataclasses.fields(AnalysisOptions)}
+    assert (DEFAULTS.reps, DEFAULTS.seed, DEFAULTS.confidence) == (
+        defaults.RESAMPLES, defaults.SEED, defaults.CONFIDENCE,
+    )  # fmt: skip
+    seen = set()
+    for command in typer.main.get_command(app).commands.values():
+        for param in command.params:
+            if param.name in names:
+                seen.add(param.name)
+                assert param.default == getattr(DEFAULTS, param.name), (command.name, param.name)
+                assert param.help == help_of(param.name), (command.name, param.name)
+    assert seen == names
+    assert "reps" in inspect.signature(AnalysisOptions).parameters
+
+
+def test_analysis_options_name_the_flag():
+    import pytest
+
+    from rlbench.analysis_options import AnalysisOptions
+    from rlbench.errors import InputError
+
+    with pytest.raises(InputError, match=r"--metric: unknown metric 'final_retrun'; did you mean"):
+        AnalysisOptions(metric="final_retrun")
+    with pytest.raises(InputError, match="--reps: must be a positive number"):
+        AnalysisOptions(reps=0)
+    with pytest.raises(InputError, match=r"--confidence: must be in \(0, 1\)"):
+        AnalysisOptions(confidence=1.0)
+    with pytest.raises(InputError, match="--failed: 'drop' is not allowed"):
+        AnalysisOptions(failed="drop")

@@ -15,15 +15,12 @@ outweighs the sensitivity); lower left, less sensitive but worse per env.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from rlbench.figures.style import SINGLE_COLUMN_IN, agent_colors, paper_style, save_figure
+from rlbench.figures.style import SINGLE_COLUMN_IN, agent_colors, paper_style
 
 REGIONS = (
     ("upper left", "better, less sensitive"),
@@ -96,44 +93,3 @@ def _reference_lines(axis, frame: pd.DataFrame, rx: float, ry: float, reference:
     for corner, text in REGIONS:
         x, y, ha, va = corners[corner]
         axis.text(x, y, text, transform=axis.transAxes, ha=ha, va=va, fontsize=6, color="0.35")
-
-
-def cross_env_section(
-    trials: pd.DataFrame,
-    out_dir: Path,
-    formats: Sequence[str],
-    write_table: Callable[[pd.DataFrame, str, str], str],
-    metric: str = "final_return",
-    reps: int = 2000,
-    seed: int = 0,
-) -> str | None:
-    """The report's cross-env section (HTML), or None when the analysis does not apply."""
-    from rlbench.errors import InputError
-    from rlbench.figures import html as page
-    from rlbench.sensitivity.across_envs import across_envs
-
-    if trials["env"].nunique() < 2 or trials["config_id"].nunique() < 2:
-        return None
-    try:
-        frame = across_envs(trials, metric=metric, reps=reps, seed=seed)
-    except InputError as error:
-        return f'<p class="note">No cross-env sensitivity: {page.escape(error)}</p>'
-    if not applies(frame):
-        return None
-    save_figure(plane_figure(frame), out_dir / "cross_env_plane", formats)
-    caption = (
-        f"Performance-sensitivity plane (Adkins, Bowling, White 2024) of {metric}, percentile "
-        "normalisation per env (5th-95th percentile of all runs); crosses: "
-        f"{frame.attrs['confidence']:.0%} percentile bootstrap CIs, seeds resampled within "
-        f"each env and config, {reps} resamples, seed {seed}. Lines through the first agent; "
-        "on its dashed unit line the cross-env tuned score equals its own."
-    )
-    shown = frame.copy()
-    for column in ("cross_env_config", "tuned_hparams", "effective_hparams"):
-        shown[column] = shown[column].map(lambda v: "-" if v is None else str(v))
-    notes = "".join(f'<p class="note">{page.escape(n)}</p>' for n in frame.attrs["notes"])
-    return (
-        page.figure("cross_env_plane", caption, formats, "performance-sensitivity plane")
-        + write_table(shown, "cross_env", "Cross-env sensitivity per agent: " + caption)
-        + notes
-    )

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from rlbench.analysis_options import AnalysisOptions
 from rlbench.errors import InputError
 from rlbench.sensitivity import analysis
 from rlbench.sensitivity import importance as hp_importance
@@ -118,6 +119,40 @@ def _info(table: ConfigTable) -> GroupInfo:
     )
 
 
+_PARTS = ("curves", "success", "tunability", "importance", "variance", "robustness")
+"""The per-(agent, env) results of `SensitivityResult`, in the order they are computed."""
+
+
+def _analyse_table(
+    table: ConfigTable,
+    settings: Settings,
+    tuning_seeds: int | None,
+    reference: tuple[float, float] | None,
+) -> tuple[dict[str, list], list[str]]:
+    """Every analysis of one (agent, env): ``({part: results}, notes)``, notes prefixed."""
+    where, counts, metric = f"{table.agent} on {table.env}", table.counts(), settings.options.metric
+    notes = []
+    if counts["failed"] or counts["nonfinite"]:
+        notes.append(
+            f"{where}: {counts['failed']} failed and {counts['nonfinite']} non-finite "
+            f"trial(s) excluded from {metric} (counted as not reaching the threshold)"
+        )
+    if counts["missing"]:
+        notes.append(f"{where}: {counts['missing']} (config, seed) trial(s) not run yet")
+    curves, group_notes = analysis.curves(table, settings)
+    found: dict[str, list] = {"curves": curves}
+    for name, (result, more) in (
+        ("success", analysis.success_rates(table, settings)),
+        ("tunability", analysis.tunability(table, settings, tuning_seeds)),
+        ("importance", hp_importance.importance(table, settings)),
+        ("variance", variance_decomposition(table, settings)),
+        ("robustness", analysis.robustness(table, settings, reference)),
+    ):
+        found[name] = result if isinstance(result, list) else [] if result is None else [result]
+        group_notes += more
+    return found, notes + [f"{where}: {note}" for note in group_notes]
+
+
 def analyse(
     trials: pd.DataFrame,
     metric: str = "final_return",
@@ -127,6 +162,7 @@ def analyse(
     tuning_seeds: int | None = None,
     references: References | None = None,
     confidence: float = 0.95,
+    options: AnalysisOptions | None = None,
 ) -> SensitivityResult:
     """The full sensitivity analysis of a trials table.
 
@@ -142,6 +178,9 @@ def analyse(
             normalised scale; default: the env cards' (envs without them are
             left out of the cross-agent ranking, with a note).
         confidence: confidence level of every interval.
+        options: the metric, statistic, resamples, seed and confidence level as
+            one `AnalysisOptions` (the command line's and the report's); when
+            given, it replaces the five arguments above.
 
     Returns:
         A `SensitivityResult`; ``notes`` says what could not be computed, and why.
@@ -150,49 +189,27 @@ def analyse(
         InputError: a table without the needed columns, an unknown metric or
             statistic, bad reps/seed/confidence/tuning_seeds.
     """
+    if options is not None:
+        metric, stat, reps, seed = options.metric, options.stat, options.reps, options.seed
+        confidence = options.confidence
     check_settings(trials, metric, stat)
     _data.check_reps(reps)
     _data.check_confidence(confidence)
     _data.make_rng(seed)
     if tuning_seeds is not None and (isinstance(tuning_seeds, bool) or tuning_seeds < 1):
         raise InputError(f"tuning_seeds must be a positive int, got {tuning_seeds!r}")
-    settings = Settings(stat, reps, int(seed), confidence)
+    settings = Settings(
+        options or AnalysisOptions(metric=metric, stat=stat, reps=int(reps), seed=int(seed),
+                                   confidence=confidence)
+    )  # fmt: skip
     tables = config_tables(trials, metric)
     refs, notes = _references(sorted({t.env for t in tables}), references)
-    curves: list[SensitivityCurve] = []
-    success: list[SuccessRates] = []
-    tuned: list[Tunability] = []
-    importance: list[Importance] = []
-    variance: list[VarianceDecomposition] = []
-    robust: list[Robustness] = []
+    parts: dict[str, list] = {name: [] for name in _PARTS}
     for table in tables:
-        where = f"{table.agent} on {table.env}"
-        counts = table.counts()
-        if counts["failed"] or counts["nonfinite"]:
-            notes.append(
-                f"{where}: {counts['failed']} failed and {counts['nonfinite']} non-finite "
-                f"trial(s) excluded from {metric} (counted as not reaching the threshold)"
-            )
-        if counts["missing"]:
-            notes.append(f"{where}: {counts['missing']} (config, seed) trial(s) not run yet")
-        group_curves, group_notes = analysis.curves(table, settings)
-        curves += group_curves
-        rates, more = analysis.success_rates(table, settings)
-        success += [rates] if rates is not None else []
-        group_notes += more
-        gains, more = analysis.tunability(table, settings, tuning_seeds)
-        tuned += gains
-        group_notes += more
-        shares, more = hp_importance.importance(table, settings)
-        importance += [shares] if shares is not None else []
-        group_notes += more
-        decomposition, more = variance_decomposition(table, settings)
-        variance += [decomposition] if decomposition is not None else []
-        group_notes += more
-        summary, more = analysis.robustness(table, settings, refs.get(table.env))
-        robust += [summary] if summary is not None else []
-        group_notes += more
-        notes += [f"{where}: {note}" for note in group_notes]
+        found, group_notes = _analyse_table(table, settings, tuning_seeds, refs.get(table.env))
+        for name, items in found.items():
+            parts[name] += items
+        notes += group_notes
     ranking, more = rank(tables, refs, settings)
     notes += more
     return SensitivityResult(
@@ -202,12 +219,7 @@ def analyse(
         seed=int(seed),
         confidence=confidence,
         groups=tuple(_info(t) for t in tables),
-        curves=tuple(curves),
-        success=tuple(success),
-        tunability=tuple(tuned),
-        importance=tuple(importance),
-        variance=tuple(variance),
-        robustness=tuple(robust),
+        **{name: tuple(items) for name, items in parts.items()},
         ranking=ranking,
         notes=tuple(notes),
     )

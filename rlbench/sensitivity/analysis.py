@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as scipy_stats
 
+from rlbench.analysis_options import AnalysisOptions
 from rlbench.sensitivity import estimators as est
 from rlbench.sensitivity.results import (
     ConfigSuccess,
@@ -45,10 +46,16 @@ SAMPLE_STATISTICS: dict[str, Any] = {"iqm": iqm, "mean": "mean", "median": "medi
 
 
 class Settings:
-    """The shared settings of one analysis run."""
+    """One analysis run's `AnalysisOptions` and the intervals made under them.
 
-    def __init__(self, stat: str, reps: int, seed: int, confidence: float):
-        self.stat, self.reps, self.seed, self.confidence = stat, reps, seed, confidence
+    Args:
+        options: the statistic over seeds, resamples, seed and confidence level.
+    """
+
+    def __init__(self, options: AnalysisOptions):
+        self.options = options
+        self.stat, self.reps, self.seed = options.stat, options.reps, options.seed
+        self.confidence = options.confidence
 
     def interval(
         self,

@@ -13,7 +13,7 @@ Modules, in the order of the data flow:
 * `success`: the success rate against the budget (Mania et al. 2018, Fig. 3).
 * `failed`: what a failed run scores (one policy for every comparison).
 * `frame`: the same from a tidy trials DataFrame (the typer commands live in
-  `rlbench.commands.stats`).
+  `rlbench.commands.compare_cmd`).
 
 Every random draw comes from an explicit seed; NaN scores raise unless
 ``nan_policy='omit'``, and the number omitted is reported with the result.

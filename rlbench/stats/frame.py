@@ -397,17 +397,11 @@ def power(
 
 
 def base_configs(trials: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Trials of each agent's base config, and how many perturbed trials were left out."""
-    if "perturbation" not in trials.columns:
-        return trials, 0
-    is_base = trials["perturbation"].fillna("base") == "base"
-    # an agent whose plan has no base config (a grid without include_base) shows each
-    # of its configs as an agent of its own, "agent[label]": never pooled, never dropped
-    has_base = is_base.groupby([trials["agent"], trials["env"]]).transform("any")
-    keep = is_base | ~has_base
-    kept = trials[keep].copy()
-    split = ~has_base[keep]
-    kept.loc[split, "agent"] = (
-        kept.loc[split, "agent"] + "[" + kept.loc[split, "perturbation"] + "]"
-    )
-    return kept, int((~keep).sum())
+    """Trials of each agent's base config, and how many perturbed trials were left out.
+
+    The policy is `rlbench.analysis_options.select_configs` (``configs='base'``).
+    """
+    from rlbench.analysis_options import select_configs
+
+    selection = select_configs(trials, "base")
+    return selection.trials, selection.n_left_out

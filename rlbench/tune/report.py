@@ -1,7 +1,7 @@
 """The report's section on a tuning folder: history, optimism made visible, held-out curves.
 
 Figures take the tune summary (``tune.json``) and the folder's tidy tables; the
-report (`rlbench.report.build_report`) calls `tune_section` when the folder
+report (`rlbench.report.sections.tuning_section`) calls `tune_section` when the folder
 holds a ``tune.json``.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rlbench.figures import html as page
 from rlbench.figures.style import PALETTE, format_steps, paper_style, save_figure
+from rlbench.report import html as page
 from rlbench.store import Results
 
 

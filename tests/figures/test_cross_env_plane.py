@@ -5,8 +5,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from rlbench.analysis_options import AnalysisOptions as Options
 from rlbench.figures.cross_env import plane_figure
-from rlbench.report import Options, build_report
+from rlbench.report import build_report
 from rlbench.sensitivity.across_envs import across_envs
 from tests.sensitivity.test_across_envs import grid_table
 

@@ -7,9 +7,10 @@ import pytest
 from matplotlib.collections import LineCollection
 
 import rlbench
+from rlbench.analysis_options import AnalysisOptions as Options
 from rlbench.errors import InputError, UnknownNameError
 from rlbench.figures import PALETTE, save_figure
-from rlbench.report import KINDS, Options, ReportData
+from rlbench.report.data import KINDS, ReportData
 
 AGENTS = ("alpha", "beta", "gamma")
 

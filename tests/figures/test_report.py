@@ -15,10 +15,12 @@ import typer
 from typer.testing import CliRunner
 
 import rlbench
-from rlbench.commands.report import plot_command, report_command
+from rlbench.analysis_options import AnalysisOptions as Options
+from rlbench.commands.report_cmd import plot_command, report_command
 from rlbench.errors import InputError
 from rlbench.figures import plot_power
-from rlbench.report import KINDS, Options, ReportData, build_report
+from rlbench.report import build_report
+from rlbench.report.data import KINDS, ReportData
 from tests.figures.synthetic import write_results
 
 FIGURES = ("curves", "percentiles", "seeds", "aggregates", "profiles", "improvement",
@@ -284,7 +286,7 @@ def test_sensitivity_section_uses_the_report_options(monkeypatch):
     import pandas as pd
 
     from rlbench import sensitivity
-    from rlbench.figures.report_data import Options, sensitivity_figures
+    from rlbench.report.data import sensitivity_analysis
 
     seen = {}
 
@@ -295,5 +297,5 @@ def test_sensitivity_section_uses_the_report_options(monkeypatch):
     monkeypatch.setattr(sensitivity, "analyse", analyse)
     trials = pd.DataFrame({"perturbation": ["base", "step_sizex2"]})
     options = Options(metric="auc", reps=123, seed=7, confidence=0.9)
-    sensitivity_figures(trials, options=options)
-    assert seen == {"metric": "auc", "reps": 123, "seed": 7, "confidence": 0.9}
+    sensitivity_analysis(trials, options)
+    assert seen == {"options": options}

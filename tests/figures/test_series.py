@@ -9,7 +9,7 @@ import pytest
 from rlbench.figures.series import figure_facts, separate_identical, series_table, tag
 from rlbench.figures.significance import plot_seed_split
 from rlbench.figures.style import ticks_at_data
-from rlbench.figures.tables import aggregates_view, reader_view
+from rlbench.report.tables import aggregates_view, reader_view
 from rlbench.stats import SeedSplitResult
 
 

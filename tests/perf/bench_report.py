@@ -54,7 +54,8 @@ def main() -> None:
     print(f"rlbench report: {total:.1f} s for {n_records} trials (target < 60 s)")
 
     import rlbench
-    from rlbench.report import KINDS, Options, ReportData
+    from rlbench.analysis_options import AnalysisOptions as Options
+    from rlbench.report.data import KINDS, ReportData
 
     start = time.perf_counter()
     report = ReportData(rlbench.load(folder), Options())

@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 import rlbench
-from rlbench.commands.sensitivity import sensitivity_command
+from rlbench.commands.sensitivity_cmd import sensitivity_command
 from rlbench.errors import InputError
 from rlbench.sensitivity import analyse
 

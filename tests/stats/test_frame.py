@@ -14,7 +14,7 @@ import typer
 from typer.testing import CliRunner
 
 import rlbench
-from rlbench.commands.stats import compare_command, power_command
+from rlbench.commands.compare_cmd import compare_command, power_command
 from rlbench.errors import InputError
 from rlbench.stats import aggregate_intervals, holm, probability_of_improvement, welch_test
 from rlbench.stats.frame import compare, power, score_matrices
@@ -228,6 +228,9 @@ def test_power_command(cli, tmp_path):
 
 
 def test_commands_do_not_import_torch():
-    code = "import sys, rlbench.commands.stats, rlbench.stats.frame; print('torch' in sys.modules)"
+    code = (
+        "import sys, rlbench.commands.compare_cmd, rlbench.stats.frame; "
+        "print('torch' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

@@ -3,7 +3,7 @@
 `ReportWriter` is what a report section uses: ``writer.figure(...)`` draws,
 checks and saves one figure (or writes why not, and no image), and
 ``writer.table(...)`` writes a CSV and shows its reader's view. Sections are
-functions ``(ReportData, ReportWriter) -> html`` (see `rlbench.report.SECTIONS`).
+functions ``(ReportData, ReportWriter) -> html`` (see `rlbench.report.sections.SECTIONS`).
 
 A figure is not saved as an image when
 
@@ -20,16 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
 from rlbench.errors import InputError
-from rlbench.figures import html as page
 from rlbench.figures.series import FigureFacts, figure_facts, series_table
 from rlbench.figures.style import save_figure
-from rlbench.figures.tables import reader_view
+from rlbench.report import html as page
+from rlbench.report.tables import reader_view
 
 
 class ReportWriter:
@@ -67,6 +68,16 @@ class ReportWriter:
             return page.table(view, caption, f"{name}.csv")
         view = reader_view(frame) if compact else frame
         return page.table(view, caption, f"{name}.csv", len(frame.columns))
+
+    def view(self, view: Any) -> str:
+        """Writes a table view's cells as ``name.csv`` and returns the HTML of the view.
+
+        Args:
+            view: a `rlbench.stats.views.TableView` (the terminal prints the same one).
+        """
+        view.frame.to_csv(self.out_dir / f"{view.name}.csv", index=False)
+        title = f"<h3>{page.escape(view.title)}</h3>" if view.title else ""
+        return title + page.table(view.frame, view.caption, f"{view.name}.csv")
 
     def remove_images(self, stem: str) -> None:
         """Removes ``stem``'s images written by an earlier report into this folder."""

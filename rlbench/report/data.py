@@ -2,8 +2,9 @@
 
 `ReportData` prepares each figure's inputs from ``rlbench.load(path)`` through
 `rlbench.figures.data` (and so `rlbench.stats`), lazily, one cached property per
-input; `ReportData.figure` draws one kind. `rlbench.report.build_report` writes
-them all. The main figures use each agent's base config; curves show done
+input, under one `AnalysisOptions`; `ReportData.figure` draws one kind.
+`rlbench.report.page.build_report` writes them all. The main figures use each
+agent's base config (`rlbench.analysis_options.select_configs`); curves show done
 trials only, while aggregates, tests and seed splits score a failed trial as its
 env's lowest observed score (`rlbench.stats.failed`); what was left out or
 scored so is counted in the captions and tables.
@@ -12,12 +13,18 @@ scored so is counted in the captions and tables.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from rlbench.analysis_options import (
+    DEFAULTS,
+    AnalysisOptions,
+    has_perturbed_configs,
+    select_configs,
+)
 from rlbench.errors import InputError, UnknownNameError
 from rlbench.figures import data
 from rlbench.figures.aggregates import plot_aggregates, plot_profiles
@@ -37,26 +44,20 @@ KINDS = ("curves", "percentiles", "seeds", "aggregates", "profiles", "improvemen
 PER_SEED_LINES_MAX = 10  # draw each seed's curve when no agent has more seeds than this
 
 
-@dataclass(frozen=True)
-class Options:
-    """How the report computes: score column, bootstrap resamples, seed, CI level."""
-
-    metric: str = "final_return"
-    reps: int = 2000
-    seed: int = 0
-    confidence: float = 0.95
-
-
 class ReportData:
     """Inputs of every figure and table of one results folder (computed on first use).
 
     Args:
         results: ``rlbench.load(path)``.
-        options: metric, resamples, seed and confidence level.
+        options: metric, resamples, seed and confidence level (the rest of the
+            fields at their defaults: the report scores failed runs as ``worst``
+            and omits NaN scores, counted).
         env: restrict to one env (figures of ``rlbench plot --env``).
     """
 
-    def __init__(self, results: Results, options: Options = Options(), env: str | None = None):
+    def __init__(
+        self, results: Results, options: AnalysisOptions = DEFAULTS, env: str | None = None
+    ):
         trials = results.trials
         if trials.empty:
             raise InputError(f"{results.path}: the results folder holds no records")
@@ -70,7 +71,8 @@ class ReportData:
             trials = trials[trials["env"] == env]
         self.env = env
         self.all_trials = trials
-        self.trials, self.n_perturbed = data.base_configs(trials)
+        selection = select_configs(trials, "base")
+        self.trials, self.n_perturbed = selection.trials, selection.n_left_out
         self.notes: list[str] = []
 
     # -- inputs -----------------------------------------------------------------
@@ -158,7 +160,8 @@ class ReportData:
             parts.append("no failed trials")
         return "; ".join(parts) + "."
 
-    def _score(self) -> str:
+    def score(self) -> str:
+        """The score the figures show, in words (normalised when the env cards allow)."""
         label = METRIC_LABELS.get(self.options.metric, self.options.metric)
         return f"normalised {label}" if self.references is not None else label
 
@@ -182,7 +185,7 @@ class ReportData:
             )
         elif kind == "aggregates":
             text = (
-                f"Aggregates of the {self._score()} (IQM, mean, median"
+                f"Aggregates of the {self.score()} (IQM, mean, median"
                 f"{', optimality gap' if self.references is not None else ''}); bar: "
                 f"{self._interval_text(self.aggregates)}; tick: point estimate"
             )
@@ -190,7 +193,7 @@ class ReportData:
             p = next((p for panel in self.profiles.values() for p in panel.values()), None)
             how = (f"{p.confidence:.0%} pointwise CI: {p.method}, {p.reps} resamples, seed "
                    f"{p.seed}" if p else "no profile")  # fmt: skip
-            text = f"Performance profiles of the {self._score()} (Agarwal et al. 2021); {how}"
+            text = f"Performance profiles of the {self.score()} (Agarwal et al. 2021); {how}"
         elif kind == "improvement":
             pair = (
                 self.comparison.pairs[0].probability_of_improvement
@@ -227,10 +230,8 @@ class ReportData:
         if kind not in KINDS:
             raise UnknownNameError("figure kind", kind, KINDS)
         if kind == "sensitivity":
-            figures = sensitivity_figures(
-                self.all_trials, self.env, only_first=True, options=self.options
-            )
-            return figures[0][3]()
+            result = sensitivity_analysis(self.all_trials, self.options)
+            return sensitivity_figures(result, self.env, only_first=True)[0][3]()
         if self.trials[self.trials["status"] == "done"].empty:
             raise InputError(f"{self.results.path}: no done trials to plot")
         if kind in ("curves", "percentiles") and self.curves.empty:  # e.g. a runs table
@@ -244,9 +245,9 @@ class ReportData:
         if kind == "seeds":
             return plot_seeds(self.trials, self.options.metric, self.colors)
         if kind == "aggregates":
-            return plot_aggregates(self.aggregates, self.colors, self._score())
+            return plot_aggregates(self.aggregates, self.colors, self.score())
         if kind == "profiles":
-            return plot_profiles(self.profiles, self.colors, f"{self._score()} τ")
+            return plot_profiles(self.profiles, self.colors, f"{self.score()} τ")
         if kind == "seed-split":
             if not self.splits:
                 raise InputError("seed splits need at least 4 done seeds of an agent on an env")
@@ -272,40 +273,47 @@ SENSITIVITY_FIGURES = (
 """``(file stem, title, caption)`` of the sensitivity module's figures, in page order."""
 
 
-def sensitivity_figures(
-    trials: pd.DataFrame,
-    env: str | None = None,
-    only_first: bool = False,
-    options: Options = Options(),
-) -> list[tuple[str, str, str, Callable[[], Figure]]]:
-    """The sensitivity module's figures (``rlbench.sensitivity_plots``) of a folder.
-
-    The analysis runs once, here; each figure is drawn when its function is
-    called (it raises `InputError` when it has nothing to show).
+def sensitivity_analysis(trials: pd.DataFrame, options: AnalysisOptions) -> Any:
+    """The sensitivity analysis of every config, under the report's options.
 
     Args:
         trials: all trials (every config).
-        env: only this env's sensitivity curves and success rates.
-        only_first: the sensitivity curves only.
         options: the report's metric, resamples, seed and CI level (the analysis
             uses them, as every other section does).
 
     Returns:
-        ``[(file stem, title, caption, draw)]`` as in `SENSITIVITY_FIGURES`.
+        A `rlbench.sensitivity.SensitivityResult`.
 
     Raises:
         InputError: the sensitivity module is not installed, or no config is perturbed.
     """
-    if not (trials["perturbation"].fillna("base") != "base").any():
+    if not has_perturbed_configs(trials):
         raise InputError("this results folder has no perturbed configs (no perturbation plan)")
     try:
-        from rlbench import sensitivity, sensitivity_plots
+        from rlbench import sensitivity
     except ImportError as error:
         raise InputError(f"sensitivity figures are not available: {error}") from None
-    result = sensitivity.analyse(
-        trials, metric=options.metric, reps=options.reps, seed=options.seed,
-        confidence=options.confidence,
-    )  # fmt: skip
+    return sensitivity.analyse(trials, options=options)
+
+
+def sensitivity_figures(
+    result: Any, env: str | None = None, only_first: bool = False
+) -> list[tuple[str, str, str, Callable[[], Figure]]]:
+    """The sensitivity figures (``rlbench.sensitivity_plots``) of one analysis.
+
+    Each figure is drawn when its function is called (it raises `InputError`
+    when it has nothing to show).
+
+    Args:
+        result: from `sensitivity_analysis`.
+        env: only this env's sensitivity curves and success rates.
+        only_first: the sensitivity curves only.
+
+    Returns:
+        ``[(file stem, title, caption, draw)]`` as in `SENSITIVITY_FIGURES`.
+    """
+    from rlbench import sensitivity_plots
+
     draws = (
         lambda: sensitivity_plots.plot_sensitivity_curves(result, env),
         lambda: sensitivity_plots.plot_success_rates(result, env),

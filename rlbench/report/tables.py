@@ -14,6 +14,7 @@ from rlbench.figures.data import PowerCurve
 from rlbench.figures.significance import improvement_matrix
 from rlbench.stats import Interval, SeedSplitResult
 from rlbench.stats.frame import Comparison
+from rlbench.stats.views import interval_columns
 
 CI_COLUMNS = {"estimate": "estimate [CI]", "mean": "mean [CI]", "p_x_greater_y": "P(x > y) [CI]"}
 """A column with ``ci_lower`` and ``ci_upper`` beside it, and its title as one cell."""
@@ -22,38 +23,11 @@ HOW_COLUMNS = ("confidence", "method", "resamples", "seed", "runs", "nan_exclude
 """How a number was made: the captions say it; shown only where it varies between rows."""
 
 
-def _how(interval: Interval) -> dict[str, object]:
-    return {
-        "confidence": interval.confidence,
-        "method": interval.method,
-        "resamples": interval.reps,
-        "seed": interval.seed,
-        "runs": "/".join(str(n) for n in interval.runs_per_task),
-        "nan_excluded": interval.n_excluded,
-    }
-
-
-def per_env_table(comparison: Comparison) -> pd.DataFrame:
-    """Per agent and env: runs, not done, mean [CI], median, IQM, std, min, max."""
-    rows = []
-    for agent in comparison.agents:
-        for task, mean, not_done in zip(agent.tasks, agent.task_means, agent.not_done,
-                                        strict=True):  # fmt: skip
-            rows.append({
-                "agent": agent.agent, "env": str(task.task), "done": task.n_runs,
-                "not_done": sum(not_done.values()), "mean": mean.estimate,
-                "ci_lower": mean.lower, "ci_upper": mean.upper, "median": task.median,
-                "iqm": task.iqm, "std": task.std, "min": task.minimum, "max": task.maximum,
-                **_how(mean),
-            })  # fmt: skip
-    return pd.DataFrame(rows)
-
-
 def aggregates_table(panels: Mapping[str, Mapping[str, Sequence[Interval]]]) -> pd.DataFrame:
     """One row per (panel, agent, statistic) with estimate and CI."""
     rows = [
         {"panel": panel, "agent": agent, "statistic": i.statistic, "estimate": i.estimate,
-         "ci_lower": i.lower, "ci_upper": i.upper, **_how(i)}
+         "ci_lower": i.lower, "ci_upper": i.upper, **interval_columns(i)}
         for panel, agents in panels.items() for agent, intervals in agents.items()
         for i in intervals
     ]  # fmt: skip
@@ -72,7 +46,7 @@ def improvement_table(comparison: Comparison) -> pd.DataFrame:
             interval = how.get(x + "\0" + y) or how[y + "\0" + x]
             estimate, lower, upper = matrix[i, j]
             rows.append({"x": x, "y": y, "p_x_greater_y": estimate, "ci_lower": lower,
-                         "ci_upper": upper, **_how(interval)})  # fmt: skip
+                         "ci_upper": upper, **interval_columns(interval)})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -1,46 +1,43 @@
-"""The HTML report of a results folder.
+"""The report's sections in page order: `SECTIONS`, each ``(ReportData, ReportWriter) -> html``.
 
-`build_report` writes every figure (PNG + PDF), every table (CSV) and
-``index.html``, from the inputs that `rlbench.figures.report_data.ReportData`
-prepares (re-exported here with `Options` and `KINDS`). The page is the
-`SECTIONS` in order, each a function ``(ReportData, ReportWriter) -> html``;
-`rlbench.figures.report_writer.ReportWriter` decides what becomes an image.
+A section returns its HTML ('' leaves it out) and writes its files through the
+`rlbench.report.writer.ReportWriter`; its numbers come from
+`rlbench.report.data.ReportData` (one `AnalysisOptions` for every section) and
+its tables from `rlbench.report.tables` and the result objects' table views.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 
 import pandas as pd
 
+from rlbench.analysis_options import AnalysisOptions
 from rlbench.errors import InputError
-from rlbench.figures import html as page
-from rlbench.figures.report_data import (  # noqa: F401  # re-exported: the report's API
-    KINDS,
-    PER_SEED_LINES_MAX,
+from rlbench.report import html as page
+from rlbench.report.data import (
     SENSITIVITY_FIGURES,
-    Options,
     ReportData,
+    sensitivity_analysis,
     sensitivity_figures,
 )
-from rlbench.figures.report_writer import ReportWriter
-from rlbench.figures.tables import (
+from rlbench.report.tables import (
     aggregates_table,
     aggregates_view,
     improvement_table,
-    per_env_table,
     power_table,
     reader_view,
     seed_split_table,
     tests_table,
 )
+from rlbench.report.writer import ReportWriter
+from rlbench.stats.views import per_env_frame
 from rlbench.store import Results
 
 
-def _time(stamp: object) -> str:
+def format_time(stamp: object) -> str:
     if not isinstance(stamp, (int, float)) or stamp != stamp:  # NaN: a table has no times
         return "-"
     return datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc).strftime(
@@ -58,8 +55,8 @@ def provenance_tables(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
     for run in results.manifest.get("runs", []):
         versions = run.get("versions") or {}
         runs.append({
-            "command": run.get("command"), "started": _time(run.get("started")),
-            "ended": _time(run.get("ended")), "trials": run.get("trials"),
+            "command": run.get("command"), "started": format_time(run.get("started")),
+            "ended": format_time(run.get("ended")), "trials": run.get("trials"),
             "executor": run.get("executor"), "rlbench": versions.get("rlbench"),
             "python": run.get("python"), "host": run.get("host"),
             "git_commit": (run.get("git_commit") or "")[:12],
@@ -77,7 +74,7 @@ def provenance_tables(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
     environments = pd.DataFrame(rows)
     for column in ("first_start", "last_end"):
         if column in environments:
-            environments[column] = environments[column].map(_time)
+            environments[column] = environments[column].map(format_time)
     return pd.DataFrame(runs), environments
 
 
@@ -112,9 +109,9 @@ def seeds_section(report: ReportData, writer: ReportWriter) -> str:
     if comparison is not None:
         mean = comparison.agents[0].task_means[0]
         body += writer.table(
-            per_env_table(comparison),
+            per_env_frame(comparison),
             "per_env",
-            f"Per env, {report._score()}: mean over seeds with its {mean.describe()}; "
+            f"Per env, {report.score()}: mean over seeds with its {mean.describe()}; "
             f"median, IQM, std over seeds. {report.scope()}",
         )
     return body
@@ -142,7 +139,7 @@ def comparisons_section(report: ReportData, writer: ReportWriter) -> str:
     return body + writer.table(tests, "tests",
         "Per env: Welch's t-test (p Holm-adjusted over all pairs and envs; t and raw p in the "
         "CSV), Mann-Whitney U (p), Hedges' g (exact J) and Vargha-Delaney A of x vs y, on the "
-        f"{report._score()}. {report.scope()}", view=shown)  # fmt: skip
+        f"{report.score()}. {report.scope()}", view=shown)  # fmt: skip
 
 
 def seeds_needed_section(report: ReportData, writer: ReportWriter) -> str:
@@ -158,16 +155,22 @@ def seeds_needed_section(report: ReportData, writer: ReportWriter) -> str:
 
 
 def sensitivity_section(report: ReportData, writer: ReportWriter) -> str:
+    """The sensitivity figures, then the tables ``rlbench sensitivity`` prints."""
+    from rlbench.sensitivity.views import sensitivity_views
+
     try:
-        figures = sensitivity_figures(report.all_trials, options=report.options)
+        result = sensitivity_analysis(report.all_trials, report.options)
     except InputError as error:
         for stem, _, _ in SENSITIVITY_FIGURES:
             writer.remove_images(stem)  # of an earlier report: stale now
         return f"<p>No sensitivity analysis: {page.escape(error)}.</p>"
-    return "".join(
+    figures = "".join(
         writer.figure(draw, stem, title, f"{caption} All configs, done trials.")
-        for stem, title, caption, draw in figures
+        for stem, title, caption, draw in sensitivity_figures(result)
     )
+    tables = "".join(writer.view(view) for view in sensitivity_views(result))
+    notes = "".join(f'<p class="note">{page.escape(n)}</p>' for n in result.notes)
+    return figures + tables + notes
 
 
 def sequential_section(report: ReportData, writer: ReportWriter) -> str:
@@ -186,14 +189,41 @@ def sequential_section(report: ReportData, writer: ReportWriter) -> str:
     ) + writer.table(stage_table(state), "sequential", note, compact=False)  # fmt: skip
 
 
-def cross_env_section_(report: ReportData, writer: ReportWriter) -> str:
+def cross_env_section(report: ReportData, writer: ReportWriter) -> str:
     """Several envs with configs shared across them: the performance-sensitivity plane."""
-    from rlbench.figures.cross_env import cross_env_section
+    from rlbench.figures.cross_env import applies, plane_figure
+    from rlbench.figures.style import save_figure
+    from rlbench.sensitivity.across_envs import across_envs
 
-    options = report.options
-    html = cross_env_section(report.all_trials, writer.out_dir, writer.formats, writer.table,
-                             options.metric, options.reps, options.seed)  # fmt: skip
-    return html or ""
+    trials, o = report.all_trials, report.options
+    if trials["env"].nunique() < 2 or trials["config_id"].nunique() < 2:
+        return ""
+    try:
+        frame = across_envs(trials, metric=o.metric, reps=o.reps, seed=o.seed,
+                            confidence=o.confidence)  # fmt: skip
+    except InputError as error:
+        return f'<p class="note">No cross-env sensitivity: {page.escape(error)}</p>'
+    if not applies(frame):
+        return ""
+    save_figure(plane_figure(frame), writer.out_dir / "cross_env_plane", writer.formats)
+    html = page.figure("cross_env_plane", _plane_caption(frame, o), writer.formats,
+                       "performance-sensitivity plane")  # fmt: skip
+    shown = frame.copy()
+    for column in ("cross_env_config", "tuned_hparams", "effective_hparams"):
+        shown[column] = shown[column].map(lambda v: "-" if v is None else str(v))
+    notes = "".join(f'<p class="note">{page.escape(n)}</p>' for n in frame.attrs["notes"])
+    caption = "Cross-env sensitivity per agent: " + _plane_caption(frame, o)
+    return html + writer.table(shown, "cross_env", caption) + notes
+
+
+def _plane_caption(frame: pd.DataFrame, options: AnalysisOptions) -> str:
+    return (
+        f"Performance-sensitivity plane (Adkins, Bowling, White 2024) of {options.metric}, "
+        "percentile normalisation per env (5th-95th percentile of all runs); crosses: "
+        f"{frame.attrs['confidence']:.0%} percentile bootstrap CIs, seeds resampled within "
+        f"each env and config, {options.reps} resamples, seed {options.seed}. Lines through "
+        "the first agent; on its dashed unit line the cross-env tuned score equals its own."
+    )
 
 
 def tuning_section(report: ReportData, writer: ReportWriter) -> str:
@@ -249,68 +279,9 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("How many seeds", seeds_needed_section),
     ("Sensitivity", sensitivity_section),
     ("Sequential seeds", sequential_section),
-    ("Cross-env sensitivity", cross_env_section_),
+    ("Cross-env sensitivity", cross_env_section),
     ("Tuning", tuning_section),
     ("Failures", failures_section),
     ("Provenance", provenance_section),
 )
 """The report's sections in page order: ``(title, section)``."""
-
-
-def build_report(
-    path: Path | str,
-    out: Path | str | None = None,
-    options: Options | None = None,
-    formats: tuple[str, ...] = ("png", "pdf"),
-    sections: Sequence[tuple[str, Section]] = SECTIONS,
-) -> Path:
-    """Writes the report of a results folder: ``index.html``, figures and CSV tables.
-
-    Args:
-        path: the results folder.
-        out: the report folder (default ``path/report``).
-        options: metric, resamples, seed, confidence level (default `Options()`).
-        formats: figure formats (PNG is always written: the page shows it).
-        sections: ``(title, section)`` in page order (default `SECTIONS`).
-
-    Returns:
-        The path of ``index.html``.
-
-    Raises:
-        InputError: not a results folder, or no records.
-    """
-    from rlbench.folder import ensure_dir
-    from rlbench.store import load
-
-    options = options or Options()
-    results = load(path)
-    out_dir = Path(out) if out is not None else results.path / "report"
-    if out is None and results.path.is_file():  # a runs table: the report goes beside it
-        out_dir = results.path.with_name(f"{results.path.stem}-report")
-    out_dir = ensure_dir(out_dir, "report")
-    report = ReportData(results, options)
-    writer = ReportWriter(out_dir, ("png", *[f for f in formats if f != "png"]))
-    bodies = [(title, section(report, writer)) for title, section in sections]
-    n_done = int((report.all_trials["status"] == "done").sum())
-    intro = (
-        f'<p class="summary">Results folder <code>{page.escape(results.path)}</code>: '
-        f"{report.all_trials['agent'].nunique()} agents, {report.all_trials['env'].nunique()} "
-        f"envs, {len(report.all_trials)} trials ({n_done} done). Score: {report._score()}. "
-        f"Intervals: {options.confidence:.0%} percentile bootstrap CIs, {options.reps} resamples, "
-        f"seed {options.seed}; each caption names its method and seeds. Generated "
-        f"{_time(datetime.datetime.now().timestamp())}.</p>"
-        + "".join(f'<p class="note">{page.escape(n)}</p>' for n in dict.fromkeys(report.notes))
-    )
-    title = f"rlbench report: {_suite_name(results)}"
-    index = out_dir / "index.html"
-    index.write_text(page.page(title, intro, [(t, b) for t, b in bodies if b]), encoding="utf-8")
-    return index
-
-
-def _suite_name(results: Results) -> str:
-    suite = results.path / "suite.yaml"
-    if suite.exists():
-        for line in suite.read_text().splitlines():
-            if line.startswith("name:"):
-                return line.split(":", 1)[1].strip()
-    return results.path.name

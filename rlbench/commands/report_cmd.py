@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from rlbench.commands import ConfidenceOpt, MetricOpt, RepsOpt, SeedOpt
+from rlbench.analysis_options import DEFAULTS, AnalysisOptions
+from rlbench.commands.options import Confidence, Metric, Reps, Seed
 from rlbench.errors import InputError
 
 
@@ -28,33 +29,19 @@ class PlotKind(str, Enum):
     sensitivity = "sensitivity"
 
 
-def _options(metric: str, reps: int, seed: int, confidence: float):
-    from rlbench.report import Options
-    from rlbench.table_schema import METRICS
-
-    if metric not in METRICS:
-        from rlbench.errors import UnknownNameError
-
-        raise UnknownNameError("metric", metric, METRICS, where="--metric")
-    if reps < 1:
-        raise InputError(f"--reps: must be a positive number of resamples, got {reps}")
-    if not 0 < confidence < 1:
-        raise InputError(f"--confidence: must be in (0, 1), got {confidence}")
-    return Options(metric, reps, seed, confidence)
-
-
 def report_command(
     path: Annotated[Path, typer.Argument(help="Results folder or runs table (CSV, parquet).")],
     out: Annotated[Path | None, typer.Option(help="Report folder (default: PATH/report).")] = None,
-    metric: MetricOpt = "final_return",
-    reps: RepsOpt = 2000,
-    seed: SeedOpt = 0,
-    confidence: ConfidenceOpt = 0.95,
+    metric: Metric = DEFAULTS.metric,
+    reps: Reps = DEFAULTS.reps,
+    seed: Seed = DEFAULTS.seed,
+    confidence: Confidence = DEFAULTS.confidence,
 ) -> None:
     """Write an HTML report (index.html, figures as PNG and PDF, tables as CSV)."""
     from rlbench.report import build_report
 
-    index = build_report(path, out, _options(metric, reps, seed, confidence))
+    options = AnalysisOptions(metric=metric, reps=reps, seed=seed, confidence=confidence)
+    index = build_report(path, out, options)
     typer.echo(f"wrote {index}", err=True)
 
 
@@ -68,10 +55,10 @@ def plot_command(
             help="Output file; its suffix picks the format (default PATH/report/KIND.png)."
         ),
     ] = None,
-    metric: MetricOpt = "final_return",
-    reps: RepsOpt = 2000,
-    seed: SeedOpt = 0,
-    confidence: ConfidenceOpt = 0.95,
+    metric: Metric = DEFAULTS.metric,
+    reps: Reps = DEFAULTS.reps,
+    seed: Seed = DEFAULTS.seed,
+    confidence: Confidence = DEFAULTS.confidence,
 ) -> None:
     """Draw one figure of a results folder, in any format matplotlib writes."""
     import matplotlib
@@ -79,10 +66,10 @@ def plot_command(
     from rlbench.figures.series import figure_facts
     from rlbench.figures.style import save_figure
     from rlbench.folder import ensure_dir
-    from rlbench.report import ReportData
+    from rlbench.report.data import ReportData
     from rlbench.store import load
 
-    options = _options(metric, reps, seed, confidence)
+    options = AnalysisOptions(metric=metric, reps=reps, seed=seed, confidence=confidence)
     if out is None:
         name = kind.value.replace("-", "_") + (f"_{env.replace('/', '_')}" if env else "")
         folder = path.with_name(f"{path.stem}-report") if path.is_file() else path / "report"
