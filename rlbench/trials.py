@@ -31,7 +31,9 @@ from rlbench.cards import (
 from rlbench.errors import InputError, SpecError, UnknownNameError
 from rlbench.evalgrid import EvalGrid, eval_grid
 from rlbench.hparam_values import flatten_hparams
-from rlbench.spec import AbsolutePlan, Grid, OneAtATime, RandomPlan, Suite
+from rlbench.plans import AbsolutePlan, Grid, OneAtATime, RandomPlan
+from rlbench.protocol import PROTOCOL_VERSION
+from rlbench.spec import Suite
 from rlbench.suite_limits import (
     check_entry,
     check_grid_lists,
@@ -39,9 +41,6 @@ from rlbench.suite_limits import (
     check_size,
     load_validator,
 )
-
-PROTOCOL_VERSION = 1
-"""Bump when a change of the runner changes records: old trial ids then rerun."""
 
 
 def canonical_json(value: Any) -> str:
