@@ -113,7 +113,7 @@ def run(
     from rlbench.cards import check_card_dir
     from rlbench.driver import default_out, run_suite
     from rlbench.spec import load_suite
-    from rlbench.trials import expand, suite_catalog
+    from rlbench.suite_compiler import expand, suite_catalog
 
     if executor not in ("local", "ray"):
         raise InputError(f"--executor: unknown executor {executor!r}; executors are local, ray")
@@ -319,7 +319,7 @@ def _pending(path: Path, stored: set[str]) -> dict[tuple[str, str], int]:
     from collections import Counter
 
     from rlbench.spec import load_suite
-    from rlbench.trials import expand
+    from rlbench.suite_compiler import expand
 
     suite_file = path / "suite.yaml"
     if not suite_file.exists():

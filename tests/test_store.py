@@ -304,7 +304,7 @@ def test_legacy_folder_is_upgraded_and_checked(tmp_path, suite_file, done_folder
 
 
 def _plan(suite_file, name="s.yaml", **fields):
-    from rlbench.trials import expand
+    from rlbench.suite_compiler import expand
 
     return expand(load_suite(str(suite_file(name, **fields))))
 

@@ -12,7 +12,7 @@ from rlbench.records import strip_timing
 from rlbench.runner import run_trial
 from rlbench.spec import load_suite
 from rlbench.store import Store
-from rlbench.trials import expand
+from rlbench.suite_compiler import expand
 from tests.conftest import CARDS, run_cli
 
 
