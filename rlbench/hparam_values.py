@@ -4,7 +4,7 @@ how a card's spec of one hyperparameter checks them (`HParamSpec`)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from rlbench.errors import SpecError, excerpt
@@ -110,33 +110,7 @@ class HParamSpec(Model):
             raise bad()
         out: Any
         if self.type in ("float", "int"):
-            if isinstance(value, bool):
-                raise bad()
-            if isinstance(value, str):
-                try:
-                    value_num = float(value.strip())
-                except ValueError:
-                    raise bad() from None
-            elif isinstance(value, (int, float)):
-                value_num = float(value)
-            else:
-                raise bad()
-            if not math.isfinite(value_num):
-                raise bad("not finite")
-            if self.type == "int":
-                if value_num != int(value_num):
-                    raise bad("not an integer")
-                out = int(value_num)
-            else:
-                out = value_num
-            if self.min is not None and out < self.min:
-                raise bad()
-            if self.max is not None and out > self.max:
-                raise bad()
-            if self.exclusive_min is not None and out <= self.exclusive_min:
-                raise bad()
-            if self.exclusive_max is not None and out >= self.exclusive_max:
-                raise bad()
+            out = self._number(value, bad)
         elif self.type == "bool":
             if not isinstance(value, bool):
                 raise bad()
@@ -156,5 +130,38 @@ class HParamSpec(Model):
         if not is_plain(out):
             raise bad("only numbers, text, true/false, null, lists and mappings with text keys")
         if self.choices is not None and out not in self.choices:
+            raise bad()
+        return out
+
+    def _number(self, value: Any, bad: Callable[..., SpecError]) -> int | float:
+        """``value`` as this spec's number type, within its bounds (text such as ``1e-3``
+        parsed); ``bad`` makes the error that names the value."""
+        out: int | float
+        if isinstance(value, bool):
+            raise bad()
+        if isinstance(value, str):
+            try:
+                value_num = float(value.strip())
+            except ValueError:
+                raise bad() from None
+        elif isinstance(value, (int, float)):
+            value_num = float(value)
+        else:
+            raise bad()
+        if not math.isfinite(value_num):
+            raise bad("not finite")
+        if self.type == "int":
+            if value_num != int(value_num):
+                raise bad("not an integer")
+            out = int(value_num)
+        else:
+            out = value_num
+        if self.min is not None and out < self.min:
+            raise bad()
+        if self.max is not None and out > self.max:
+            raise bad()
+        if self.exclusive_min is not None and out <= self.exclusive_min:
+            raise bad()
+        if self.exclusive_max is not None and out >= self.exclusive_max:
             raise bad()
         return out

@@ -216,10 +216,17 @@ def trials_frame(records: Iterable[TrialRecord]) -> pd.DataFrame:
     trials = pd.DataFrame(rows)
     for col in ("final_return", "auc", "best_return", "wall_time", "perturb_factor", "threshold"):
         trials[col] = trials[col].astype(np.float64)
+    return ordered_trials(trials)
+
+
+def ordered_trials(frame: pd.DataFrame) -> pd.DataFrame:
+    """A trials table in its one form, from records or from a runs table (`rlbench.tables`):
+    counts as nullable integers, ``TRIAL_COLUMNS`` first, rows by (agent, env, config_id, seed)."""
     for col in ("threshold_step", "threshold_episodes"):
-        trials[col] = trials[col].astype("Int64")
-    trials = trials.sort_values(["agent", "env", "config_id", "seed"], kind="stable")
-    return trials.reset_index(drop=True)
+        frame[col] = frame[col].astype("Int64")
+    columns = TRIAL_COLUMNS + [c for c in frame.columns if c not in TRIAL_COLUMNS]
+    frame = frame[columns].sort_values(["agent", "env", "config_id", "seed"], kind="stable")
+    return frame.reset_index(drop=True)
 
 
 def curves_frame(records: Iterable[TrialRecord]) -> pd.DataFrame:
