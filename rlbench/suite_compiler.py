@@ -218,15 +218,11 @@ def configs_for(
     seen: set[str] = set()
     for changes, perturbation in plan_variants(card, base, agent.perturb, where, source):
         hp, reason = _apply(card, base, changes, where, source)
-        if reason is None and agent.validator is not None:
-            try:
-                agent.validator(hp, env.name)
-            except SpecError as exc:
-                path = f"{where}.{exc.path}" if exc.path else where
-                raise SpecError(f"{exc.detail} (on {env.name})", source, path) from None
-        cid = config_id(card.name, hp) if reason is None else ""
-        if reason is None and cid in seen:
-            reason = f"same config as an earlier one ({cid})"
+        cid = ""
+        if reason is None:
+            _validate(agent, hp, env.name, source)
+            cid = config_id(card.name, hp)
+            reason = f"same config as an earlier one ({cid})" if cid in seen else None
         if reason is not None:
             dropped.append(
                 {
@@ -240,6 +236,17 @@ def configs_for(
         seen.add(cid)
         configs.append(Config(agent.label, card.name, env.name, cid, hp, perturbation))
     return configs, dropped
+
+
+def _validate(agent: ResolvedAgent, hp: dict[str, Any], env_name: str, source: str) -> None:
+    """Run the card's validator (if any) on a config; its error names the suite's field."""
+    if agent.validator is None:
+        return
+    try:
+        agent.validator(hp, env_name)
+    except SpecError as exc:
+        path = f"{agent.where}.{exc.path}" if exc.path else agent.where
+        raise SpecError(f"{exc.detail} (on {env_name})", source, path) from None
 
 
 def _apply(
