@@ -22,7 +22,7 @@ _LAZY = {
     "Results": ("rlbench.store", "Results"),
     "load_suite": ("rlbench.spec", "load_suite"),
     "parse_suite": ("rlbench.spec", "parse_suite"),
-    "expand": ("rlbench.trials", "expand"),
+    "expand": ("rlbench.suite_compiler", "expand"),
     "run_trial": ("rlbench.runner", "run_trial"),
 }
 

@@ -8,21 +8,19 @@ directly). A user's card with the same name as a shipped one replaces it.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from rlbench.errors import InputError, SpecError, UnknownNameError, excerpt
-from rlbench.hparam_values import flatten_hparams, is_plain
+from rlbench.hparam_values import HParamSpec, flatten_hparams
+from rlbench.models import Model
 from rlbench.schema_errors import translate
 from rlbench.yamlfile import read_yaml
-
-HParamType = Literal["float", "int", "bool", "str", "list", "dict"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -33,127 +31,6 @@ def shipped_card_dirs() -> list[Path]:
         if (root / "agents").is_dir() and (root / "envs").is_dir():
             return [root]
     return []
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PerturbSpace(_Model):
-    """Where a random perturbation plan samples a hyperparameter."""
-
-    scale: Literal["log", "linear", "int"]
-    low: float
-    high: float
-
-    @model_validator(mode="after")
-    def _check(self) -> PerturbSpace:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        if self.scale == "log" and self.low <= 0:
-            raise ValueError(f"a log scale needs low > 0, got {self.low}")
-        return self
-
-
-class HParamSpec(_Model):
-    """One hyperparameter of an agent card."""
-
-    type: HParamType
-    default: Any = None
-    nullable: bool = False
-    choices: list[Any] | None = None
-    min: float | None = None
-    max: float | None = None
-    exclusive_min: float | None = None
-    exclusive_max: float | None = None
-    default_from_env: str | None = None
-    perturb: PerturbSpace | None = None
-    doc: str = ""
-
-    def allowed(self) -> str:
-        """Human-readable description of the allowed values."""
-        if self.choices:
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        parts = []
-        if self.min is not None:
-            parts.append(f">= {self.min:g}")
-        if self.exclusive_min is not None:
-            parts.append(f"> {self.exclusive_min:g}")
-        if self.max is not None:
-            parts.append(f"<= {self.max:g}")
-        if self.exclusive_max is not None:
-            parts.append(f"< {self.exclusive_max:g}")
-        text = f"a {self.type}" + (" " + " and ".join(parts) if parts else "")
-        return text + (" or null" if self.nullable else "")
-
-    def coerce(self, value: Any, where: str, source: str | None = None) -> Any:
-        """Check ``value`` against this spec and return it in canonical type.
-
-        YAML 1.1 reads ``1e-3`` as a string: such strings are converted when
-        they parse as the declared number type, never passed on as strings.
-
-        Raises:
-            SpecError: naming ``where``, the bad value and what is allowed.
-        """
-
-        def bad(why: str = "") -> SpecError:
-            msg = f"{excerpt(value)} is not allowed; expected {self.allowed()}"
-            return SpecError(msg + (f" ({why})" if why else ""), source, where)
-
-        if value is None:
-            if self.nullable or self.default_from_env:
-                return None
-            raise bad()
-        out: Any
-        if self.type in ("float", "int"):
-            if isinstance(value, bool):
-                raise bad()
-            if isinstance(value, str):
-                try:
-                    value_num = float(value.strip())
-                except ValueError:
-                    raise bad() from None
-            elif isinstance(value, (int, float)):
-                value_num = float(value)
-            else:
-                raise bad()
-            if not math.isfinite(value_num):
-                raise bad("not finite")
-            if self.type == "int":
-                if value_num != int(value_num):
-                    raise bad("not an integer")
-                out = int(value_num)
-            else:
-                out = value_num
-            if self.min is not None and out < self.min:
-                raise bad()
-            if self.max is not None and out > self.max:
-                raise bad()
-            if self.exclusive_min is not None and out <= self.exclusive_min:
-                raise bad()
-            if self.exclusive_max is not None and out >= self.exclusive_max:
-                raise bad()
-        elif self.type == "bool":
-            if not isinstance(value, bool):
-                raise bad()
-            out = value
-        elif self.type == "str":
-            if not isinstance(value, str):
-                raise bad()
-            out = value
-        elif self.type == "list":
-            if not isinstance(value, (list, tuple)):
-                raise bad()
-            out = list(value)
-        else:
-            if not isinstance(value, Mapping):
-                raise bad()
-            out = dict(value)
-        if not is_plain(out):
-            raise bad("only numbers, text, true/false, null, lists and mappings with text keys")
-        if self.choices is not None and out not in self.choices:
-            raise bad()
-        return out
 
 
 _CONSTRAINT = re.compile(
@@ -169,14 +46,14 @@ _OPS = {
 }
 
 
-class PerEnv(_Model):
+class PerEnv(Model):
     """Per-env default overrides of an agent card, with their source."""
 
     source: str = ""
     hparams: dict[str, Any] = Field(default_factory=dict)
 
 
-class AgentCard(_Model):
+class AgentCard(Model):
     """A declarative agent: its implementation, hyperparameters and spaces."""
 
     name: str
@@ -270,24 +147,24 @@ class AgentCard(_Model):
         return values
 
 
-class Threshold(_Model):
+class Threshold(Model):
     value: float
     source: str = ""
 
 
-class Scores(_Model):
+class Scores(Model):
     random: float | None = None
     reference: float | None = None
     source: str = ""
 
 
-class Budget(_Model):
+class Budget(Model):
     steps: int = Field(gt=0)
     eval_every: int = Field(gt=0)
     eval_episodes: int = Field(gt=0)
 
 
-class EnvCard(_Model):
+class EnvCard(Model):
     """A declarative environment: id, horizon, thresholds and reference scores."""
 
     name: str

@@ -108,7 +108,7 @@ def run(  # long signature: one typer option per parameter; the body is ~35 line
     from rlbench.cards import check_card_dir
     from rlbench.driver import default_out, run_suite
     from rlbench.spec import load_suite
-    from rlbench.trials import expand, suite_catalog
+    from rlbench.suite_compiler import expand, suite_catalog
 
     if executor not in ("local", "ray"):
         raise InputError(f"--executor: unknown executor {executor!r}; executors are local, ray")
@@ -259,7 +259,7 @@ def _pending(path: Path, stored: set[str]) -> dict[tuple[str, str], int]:
     from collections import Counter
 
     from rlbench.spec import load_suite
-    from rlbench.trials import expand
+    from rlbench.suite_compiler import expand
 
     suite_file = path / "suite.yaml"
     if not suite_file.exists():

@@ -23,7 +23,8 @@ from rlbench.folder import check_target, open_for_run, record_run
 from rlbench.signals import deferred, exit_code, mark_reported, stop_on_signals
 from rlbench.spec import Suite, load_suite
 from rlbench.store import Store, run_entry
-from rlbench.trials import Plan, Trial, expand
+from rlbench.suite_compiler import expand
+from rlbench.trials import Plan, Trial
 
 
 @dataclass

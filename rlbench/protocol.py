@@ -46,6 +46,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+PROTOCOL_VERSION = 1
+"""The version of this protocol and of the runner's evaluation, part of every trial id:
+bump it when a change of either changes records, so that old trial ids then rerun."""
+
 Policy = Callable[[np.ndarray], Any]
 """Deterministic policy: one observation in, one action out."""
 

@@ -22,7 +22,7 @@ import numpy as np
 from rlbench import seeding
 from rlbench.errors import TrialFailure
 from rlbench.protocol import AgentFactory, Policy
-from rlbench.records import Curve, TrialRecord, provenance, summarize
+from rlbench.records import Curve, TrialRecord
 from rlbench.trials import Trial
 
 
@@ -231,52 +231,10 @@ def finish_record(
         tb = traceback.extract_tb(failure.__traceback__)
         where = f" (at {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
         error = f"{type(failure).__name__}: {failure}{where}"
-    return _record(
+    record = TrialRecord.of_trial(
         trial, status, error, reason, failed_step, ctx.curve, started, time.time(), ctx.steps_used
     )
-
-
-def _record(
-    trial: Trial,
-    status: str,
-    error: str | None,
-    reason: str | None,
-    failed_step: int | None,
-    curve: Curve,
-    started: float,
-    ended: float,
-    steps_used: int = 0,
-) -> dict[str, Any]:
-    done = status == "done"
-    record = TrialRecord(
-        trial_id=trial.trial_id,
-        agent=trial.agent,
-        card=trial.card,
-        env=trial.env,
-        config_id=trial.config_id,
-        seed=trial.seed,
-        hparams=dict(trial.hparams),
-        perturbation=dict(trial.perturbation),
-        budget_steps=trial.budget_steps,
-        eval_every=trial.eval_every,
-        eval_episodes=trial.eval_episodes,
-        threshold=trial.threshold,
-        clip_actions=trial.clip_actions,
-        steps_used=steps_used,
-        status=status,
-        error=error,
-        reason=reason,
-        failed_step=failed_step,
-        curve=curve,
-        summary=summarize(curve, trial.threshold) if done else summarize(Curve(), None),
-        provenance=provenance(),
-        started=started,
-        ended=ended,
-        wall_time=ended - started,
-    ).to_dict()
-    if trial.phase is not None:  # only tuning records carry a phase: others stay byte-identical
-        record["phase"] = trial.phase
-    return record
+    return record.to_dict()
 
 
 def timeout_record(trial: Trial, seconds: float) -> dict[str, Any]:
@@ -287,4 +245,4 @@ def timeout_record(trial: Trial, seconds: float) -> dict[str, Any]:
 def failed_record(trial: Trial, error: str, reason: str) -> dict[str, Any]:
     """A record for a trial whose worker died or timed out (written by the driver)."""
     now = time.time()
-    return _record(trial, "failed", error, reason, None, Curve(), now, now)
+    return TrialRecord.of_trial(trial, "failed", error, reason, None, Curve(), now, now).to_dict()

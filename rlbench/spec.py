@@ -21,44 +21,36 @@ Every error names the file, the field path, the bad value and what is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from rlbench import limits
-from rlbench.cards import PerturbSpace, _Model, catalog, read_yaml
+from rlbench.cards import catalog
 from rlbench.errors import InputError, SpecError, UnknownNameError, excerpt
 from rlbench.evalgrid import eval_grid
+from rlbench.models import Count, Model
+from rlbench.plans import Perturb
 from rlbench.schema_errors import translate
+from rlbench.yamlfile import read_yaml
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 
 
-def _no_bool(value: Any) -> Any:
-    # pydantic reads true as 1 for an int field; a count written as true is a mistake
-    if isinstance(value, bool):
-        raise ValueError(f"{value} is not allowed; expected an integer")
-    return value
-
-
-Count = Annotated[int, BeforeValidator(_no_bool)]
-"""An integer that is not a bool."""
-
-
-class BudgetSpec(_Model):
+class BudgetSpec(Model):
     steps: Count = Field(
         gt=0, le=limits.MAX_STEPS, description="training budget per trial, in env steps"
     )
 
 
-class EvalSpec(_Model):
+class EvalSpec(Model):
     every: Count = Field(gt=0, description="evaluate every this many env steps (and at step 0)")
     episodes: Count = Field(
         gt=0, le=limits.MAX_EVAL_EPISODES, description="episodes per evaluation"
     )
 
 
-class EnvEntry(_Model):
+class EnvEntry(Model):
     """One env of a suite: a card name with optional overrides."""
 
     id: str
@@ -68,89 +60,7 @@ class EnvEntry(_Model):
     eval: EvalSpec | None = None
 
 
-class OneAtATime(_Model):
-    """Each listed hyperparameter times each factor, the others at base."""
-
-    plan: Literal["one-at-a-time"]
-    params: list[str] = Field(min_length=1)
-    factors: list[float] = Field(min_length=1)
-    include_base: bool = True
-
-    @field_validator("factors")
-    @classmethod
-    def _positive(cls, factors: list[float]) -> list[float]:
-        for f in factors:
-            if f <= 0:
-                raise ValueError(f"factors must be positive, got {f}")
-        return factors
-
-
-class Grid(_Model):
-    """The product of listed values per hyperparameter."""
-
-    plan: Literal["grid"]
-    # name -> listed values; a mapping groups names SB3-style ({policy_kwargs: {net_arch: [...]}})
-    values: dict[str, list[Any] | dict[str, Any]] = Field(min_length=1)
-    include_base: bool = False  # also run the base config (when it is not a grid point)
-
-    @field_validator("values")
-    @classmethod
-    def _nonempty(cls, values: dict[str, Any]) -> dict[str, Any]:
-        _check_listed(values, "")
-        return values
-
-
-def _check_listed(mapping: dict[str, Any], prefix: str) -> None:
-    """Each hyperparameter of a grid lists values (a mapping nests names, SB3-style)."""
-    for name, listed in mapping.items():
-        if isinstance(listed, dict) and listed:
-            _check_listed(listed, f"{prefix}{name}.")
-        elif not isinstance(listed, list):
-            raise ValueError(
-                f"values.{prefix}{name} is {excerpt(listed)}; expected a list of values"
-            )
-        elif not listed:
-            raise ValueError(f"values.{prefix}{name} is an empty list")
-
-
-class RandomPlan(_Model):
-    """``n`` configs sampled from the card's perturbation spaces, seeded."""
-
-    plan: Literal["random"]
-    n: Count = Field(gt=0, le=limits.MAX_CONFIGS)
-    seed: Count = Field(default=0, ge=0, le=limits.MAX_SEED)
-    params: list[str] | None = None
-    include_base: bool = True
-
-
-class AbsolutePlan(_Model):
-    """The same absolute values on every env, so that one config exists across envs
-    (the cross-env analysis): the grid of ``values``, or ``n`` points sampled from
-    ``ranges`` with one seed shared by every env. Unlisted hyperparameters stay at
-    their base (per-env defaults included); no base config is added."""
-
-    plan: Literal["absolute"]
-    values: dict[str, list[Any] | dict[str, Any]] | None = Field(default=None, min_length=1)
-    ranges: dict[str, PerturbSpace] | None = Field(default=None, min_length=1)
-    n: int | None = Field(default=None, gt=0)
-    seed: int = Field(default=0, ge=0)
-
-    @model_validator(mode="after")
-    def _one_form(self) -> AbsolutePlan:
-        if (self.values is None) == (self.ranges is None):
-            raise ValueError("give either values (a grid) or ranges with n (a random sample)")
-        if self.ranges is not None and self.n is None:
-            raise ValueError("ranges need n, the number of sampled configs")
-        if self.values is not None and self.n is not None:
-            raise ValueError("n goes with ranges; a grid of values has no n")
-        _check_listed(self.values or {}, "")
-        return self
-
-
-Perturb = Annotated[OneAtATime | Grid | RandomPlan | AbsolutePlan, Field(discriminator="plan")]
-
-
-class AgentEntry(_Model):
+class AgentEntry(Model):
     """One agent of a suite: a card (by name, or inline) and its overrides."""
 
     card: str | dict[str, Any]
@@ -159,7 +69,7 @@ class AgentEntry(_Model):
     perturb: Perturb | None = None
 
 
-class SequentialSeeds(_Model):
+class SequentialSeeds(Model):
     """Seeds run in stages until the answer is sure (``seeds: {sequential: ...}``).
 
     Stage k runs seeds ``k*batch .. (k+1)*batch - 1`` for the agents whose
@@ -201,7 +111,7 @@ class SequentialSeeds(_Model):
         return self.max // self.batch
 
 
-class SeedPlan(_Model):
+class SeedPlan(Model):
     """``seeds: {sequential: {...}}``: the seeds are decided while the study runs."""
 
     sequential: SequentialSeeds
@@ -223,7 +133,7 @@ def _seed_plan(seeds: dict[str, Any]) -> SeedPlan:
         raise ValueError(f"{error.path}: {error.detail}") from None
 
 
-class Suite(_Model):
+class Suite(Model):
     """A validated suite. ``source`` is the file it came from."""
 
     name: str = Field(pattern=_NAME)

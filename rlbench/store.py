@@ -30,7 +30,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rlbench.errors import InputError, StoreBusyError
-from rlbench.table_schema import CURVE_COLUMNS, TRIAL_COLUMNS
+from rlbench.records import (
+    TrialRecord,
+    curves_frame,
+    perturbation_label,  # re-exported: the CLI and the sequential driver label configs
+    provenance,
+    trials_frame,
+)
+
+__all__ = ["Results", "Store", "atomic_write", "load", "perturbation_label", "run_entry"]
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -199,20 +207,6 @@ class Results:
         return self.trials[self.trials["status"] == "done"]
 
 
-def perturbation_label(perturbation: dict[str, Any]) -> str:
-    """A short label of a config's perturbation: base, step_sizex0.5, a=1,b=2, random#3."""
-    kind = perturbation.get("kind", "base")
-    if kind == "one-at-a-time":
-        return f"{perturbation['param']}x{perturbation['factor']:g}"
-    if kind == "grid":
-        return ",".join(f"{k}={v}" for k, v in perturbation.items() if k != "kind")
-    if kind == "random":
-        return f"random#{perturbation['index']}"
-    if kind == "tune":
-        return f"tune#{perturbation['number']}"
-    return "base"
-
-
 def load(path: Path | str) -> Results:
     """Load a results folder, or a runs table (CSV/parquet, see `rlbench.tables`), into pandas.
 
@@ -223,9 +217,6 @@ def load(path: Path | str) -> Results:
     Raises:
         InputError: the folder does not exist or holds no records; a bad table.
     """
-    import numpy as np
-    import pandas as pd
-
     from rlbench import tables
 
     if tables.is_table_source(Path(path)):
@@ -239,68 +230,13 @@ def load(path: Path | str) -> Results:
         )
     from rlbench.folder import load_records
 
-    records, ignored = load_records(store.root)
-    rows: list[dict[str, Any]] = []
-    curve_cols: dict[str, list[Any]] = {c: [] for c in CURVE_COLUMNS}
-    for rec in records.values():
-        summary = rec["summary"]
-        row = {
-            "trial_id": rec["trial_id"], "agent": rec["agent"], "env": rec["env"],
-            "config_id": rec["config_id"], "seed": rec["seed"], "status": rec["status"],
-            "error": rec["error"], "reason": rec["reason"],
-            "final_return": summary["final_return"], "auc": summary["auc"],
-            "best_return": summary["best_return"], "threshold_step": summary["threshold_step"],
-            "threshold_episodes": summary["threshold_episodes"], "wall_time": rec["wall_time"],
-            "card": rec["card"], "perturbation": perturbation_label(rec["perturbation"]),
-            "perturb_kind": rec["perturbation"].get("kind", "base"),
-            "perturb_param": rec["perturbation"].get("param"),
-            "perturb_factor": rec["perturbation"].get("factor"),
-            "threshold": rec["threshold"], "budget_steps": rec["budget_steps"],
-            "started": rec["started"], "ended": rec["ended"],
-            "provenance": json.dumps(rec["provenance"], sort_keys=True),
-            "phase": rec.get("phase"),
-        }  # fmt: skip
-        for name, value in rec["hparams"].items():
-            row[f"hp.{name}"] = value if not isinstance(value, (list, dict)) else json.dumps(value)
-        rows.append(row)
-        curve = rec["curve"]
-        n = len(curve["step"])
-        if n:
-            for key in ("trial_id", "agent", "env", "config_id", "seed", "status"):
-                curve_cols[key].extend([rec[key]] * n)
-            for key in ("step", "episodes", "return_mean", "return_std"):
-                curve_cols[key].extend(curve[key])
-            for name, values in curve.get("extra", {}).items():
-                column = curve_cols.setdefault(
-                    f"metric.{name}", [None] * (len(curve_cols["step"]) - n)
-                )
-                column.extend(values)
-            for column in curve_cols.values():
-                if len(column) < len(curve_cols["step"]):  # metrics absent in this trial
-                    column.extend([None] * (len(curve_cols["step"]) - len(column)))
-    trials = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
-    if rows:
-        trials = pd.DataFrame(rows)
-        for col in (
-            "final_return",
-            "auc",
-            "best_return",
-            "wall_time",
-            "perturb_factor",
-            "threshold",
-        ):
-            trials[col] = trials[col].astype(np.float64)
-        for col in ("threshold_step", "threshold_episodes"):
-            trials[col] = trials[col].astype("Int64")
-        trials = trials.sort_values(["agent", "env", "config_id", "seed"], kind="stable")
-        trials = trials.reset_index(drop=True)
-    curves = pd.DataFrame(curve_cols)
+    stored, ignored = load_records(store.root)
+    records = [TrialRecord.from_dict(data) for data in stored.values()]
+    trials, curves = trials_frame(records), curves_frame(records)
     manifest = store.manifest()
     return Results(trials, curves, store.root, manifest, ignored)
 
 
 def run_entry(command: str, n_trials: int) -> dict[str, Any]:
     """A manifest entry describing one run."""
-    from rlbench.records import provenance
-
     return {"command": command, "started": time.time(), "trials": n_trials, **provenance()}

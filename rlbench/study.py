@@ -60,7 +60,7 @@ def _json(value: Any) -> Any:
 
 def study_of(plan: Plan) -> Study:
     """The study of an expanded suite (see the module docstring)."""
-    from rlbench.trials import PROTOCOL_VERSION
+    from rlbench.protocol import PROTOCOL_VERSION
 
     envs: dict[str, Any] = {}
     agents: dict[str, Any] = {}

@@ -13,7 +13,8 @@ from rlbench import limits
 from rlbench.cards import AgentCard, EnvCard
 from rlbench.entries import entry_problem
 from rlbench.errors import InputError, SpecError, excerpt
-from rlbench.spec import AbsolutePlan, OneAtATime, RandomPlan, Suite
+from rlbench.plans import AbsolutePlan, OneAtATime, RandomPlan
+from rlbench.spec import Suite
 
 
 def check_grid_lists(grid: Mapping[str, Any], where: str, source: str) -> None:

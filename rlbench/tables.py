@@ -129,6 +129,7 @@ def table_trials(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, bool]:
     """
     import numpy as np
 
+    from rlbench.records import ordered_trials
     from rlbench.table_schema import TRIAL_COLUMNS
     from rlbench.trials import short_hash
 
@@ -164,11 +165,7 @@ def table_trials(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, bool]:
         if column not in frame.columns:
             frame[column] = np.nan if column in METRIC_COLUMNS else None
     frame["provenance"] = "null"
-    for column in ("threshold_step", "threshold_episodes"):
-        frame[column] = frame[column].astype("Int64")
-    ordered = TRIAL_COLUMNS + [c for c in frame.columns if c not in TRIAL_COLUMNS]
-    frame = frame[ordered].sort_values(["agent", "env", "config_id", "seed"], kind="stable")
-    return frame.reset_index(drop=True), has_seed
+    return ordered_trials(frame), has_seed
 
 
 def _labels(frame: pd.DataFrame, hp_columns: list[str]) -> None:

@@ -72,6 +72,14 @@ HEAVY = ("torch", "stable_baselines3", "sb3_contrib", "gymnasium", "mujoco", "ra
         # loading and checking a suite never imports torch, an env or an agent
         ("rlbench.spec", (*RUNNING, *HEAVY)),
         ("rlbench.cards", (*RUNNING, *HEAVY)),
+        ("rlbench.models", ("rlbench.spec", "rlbench.cards", *RUNNING, *HEAVY)),
+        ("rlbench.plans", ("rlbench.spec", "rlbench.cards", *RUNNING, *HEAVY)),
+        # compiling a suite into trials runs nothing (--dry-run stays fast)
+        ("rlbench.suite_compiler", (*RUNNING, "rlbench.store", *HEAVY)),
+        ("rlbench.perturbations", (*RUNNING, "rlbench.store", *HEAVY)),
+        ("rlbench.trials", (*RUNNING, "rlbench.store", "rlbench.suite_compiler", *HEAVY)),
+        # a record is data: it knows the table schema, not who writes or reads it
+        ("rlbench.records", (*RUNNING, "rlbench.store", "rlbench.folder", *HEAVY)),
         ("rlbench.errors", ("rlbench.spec", "rlbench.cards", *RUNNING, *HEAVY)),
         # agents know the protocol, not the driver, the store or the executors
         ("rlbench.algos", ("rlbench.driver", "rlbench.store", "rlbench.executors",
@@ -178,3 +186,25 @@ def test_the_report_package_neither_re_exports_nor_calls_private_functions():
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                 private = node.attr.startswith("_") and not node.attr.startswith("__")
                 assert not private or node.value.id == "self", (path, node.attr)
+
+
+def _calls(path: Path, names: set[str]) -> set[str]:
+    """The names among ``names`` that ``path`` calls (``Name(...)`` or ``Name.attr(...)``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            func = node.func.value if isinstance(node.func, ast.Attribute) else node.func
+            if isinstance(func, ast.Name) and func.id in names:
+                found.add(func.id)
+    return found
+
+
+def test_one_home_builds_trials_and_records():
+    """Trials are built by the suite compiler only; records by the runner and read by the
+    store's ``load`` only, through ``TrialRecord`` (no hand-made mapping elsewhere)."""
+    builders: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for name in _calls(path, {"Trial", "TrialRecord"}):
+            builders.setdefault(name, set()).add(module_name(path))
+    assert builders.get("Trial") == {"rlbench.suite_compiler"}
+    assert builders.get("TrialRecord") <= {"rlbench.runner", "rlbench.store", "rlbench.records"}

@@ -251,7 +251,7 @@ def test_usage_error_exit_2(tmp_path):
 def test_yaml_float_strings_are_converted(tmp_path, suite_file):
     """YAML 1.1 reads 1e-3 as a string; a float hyperparameter converts it."""
     from rlbench.spec import load_suite
-    from rlbench.trials import expand
+    from rlbench.suite_compiler import expand
 
     path = suite_file(agents=[{"card": "slow", "hparams": {"sleep": "1e-3"}}], cards=[str(CARDS)])
     plan = expand(load_suite(str(path)))

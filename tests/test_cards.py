@@ -6,7 +6,7 @@ import pytest
 
 from rlbench.cards import catalog, shipped_card_dirs
 from rlbench.spec import load_suite, shipped_suites
-from rlbench.trials import expand
+from rlbench.suite_compiler import expand
 
 CAT = catalog()
 

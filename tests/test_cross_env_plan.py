@@ -9,7 +9,7 @@ import pytest
 from rlbench.cross_env_check import cross_env_support
 from rlbench.errors import InputError
 from rlbench.spec import parse_suite
-from rlbench.trials import expand
+from rlbench.suite_compiler import expand
 from tests.conftest import run_cli
 
 GRID = {"plan": "absolute", "values": {"step_size": [0.01, 0.02], "noise": [0.03]}}

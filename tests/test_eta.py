@@ -16,7 +16,7 @@ from rlbench.eta import (
     start_line,
     weighted_rate,
 )
-from rlbench.trials import expand
+from rlbench.suite_compiler import expand
 
 
 @pytest.fixture

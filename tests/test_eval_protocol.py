@@ -19,7 +19,8 @@ from rlbench import seeding
 from rlbench.cards import catalog
 from rlbench.runner import Context, run_trial
 from rlbench.spec import parse_suite
-from rlbench.trials import Trial, expand
+from rlbench.suite_compiler import expand
+from rlbench.trials import Trial
 
 
 def _trials(agent: dict[str, Any], env: Any, steps: int, every: int) -> list[Trial]:

@@ -271,8 +271,8 @@ def test_user_validator_in_a_cards_folder(tmp_path):
 def test_plan_size_counts_every_plan():
     """Each plan kind is sized before expansion (an absolute plan has no base config)."""
     from rlbench.spec import parse_suite
+    from rlbench.suite_compiler import expand
     from rlbench.suite_limits import plan_size
-    from rlbench.trials import expand
 
     space = {"step_size": {"scale": "log", "low": 0.001, "high": 0.1}}
     plans = [

@@ -13,7 +13,7 @@ import rlbench
 from rlbench import sequential, stopping
 from rlbench.spec import parse_suite
 from rlbench.store import Store
-from rlbench.trials import expand
+from rlbench.suite_compiler import expand
 from tests.conftest import CARDS, run_cli
 
 BASE = {

@@ -22,6 +22,7 @@ import rlbench
 from rlbench.errors import FolderWarning, InputError
 from rlbench.folder import FORMAT, FORMAT_VERSION
 from rlbench.spec import load_suite
+from rlbench.store import Store
 from tests.conftest import CARDS, run_cli
 
 TIMING = ["wall_time", "started", "ended", "provenance"]
@@ -304,7 +305,7 @@ def test_legacy_folder_is_upgraded_and_checked(tmp_path, suite_file, done_folder
 
 
 def _plan(suite_file, name="s.yaml", **fields):
-    from rlbench.trials import expand
+    from rlbench.suite_compiler import expand
 
     return expand(load_suite(str(suite_file(name, **fields))))
 
@@ -365,3 +366,12 @@ def test_export_to_a_folder_is_refused(tmp_path, done_folder):
     out, _ = done_folder
     line = one_line_error(run_cli("export", out, "--out", tmp_path))
     assert f"--out {tmp_path}: is a folder" in line
+
+
+def test_second_writer_refuses(tmp_path, suite_file):
+    out = tmp_path / "r"
+    with Store(out):
+        proc = run_cli("run", suite_file(), "--out", out)
+    assert proc.returncode == 2
+    assert "another rlbench run" in proc.stderr and "--out" in proc.stderr
+    assert Store(out).record_ids() == set()

@@ -8,7 +8,7 @@ import pytest
 from rlbench.cards import parse_agent_card
 from rlbench.errors import SpecError, UnknownNameError
 from rlbench.spec import parse_suite
-from rlbench.trials import expand
+from rlbench.suite_compiler import expand
 
 
 def suite(agents, **fields):

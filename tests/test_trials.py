@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from rlbench.cards import parse_agent_card
 from rlbench.spec import parse_suite
-from rlbench.trials import config_id, eval_grid, expand
+from rlbench.suite_compiler import expand
+from rlbench.trials import config_id, eval_grid
 
 CARD = {
     "name": "toy",

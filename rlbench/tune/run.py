@@ -1,6 +1,6 @@
 """The tuning driver: Optuna batches run as ordinary rlbench trials, then a retest.
 
-Every evaluation is a `rlbench.trials.Trial` built by `rlbench.trials.expand`
+Every evaluation is a `rlbench.trials.Trial` built by `rlbench.suite_compiler.expand`
 from the suite with the sampled values as hyperparameter overrides, run by the
 driver's executors (local pool or Ray) and written by the `rlbench.store.Store`
 as an ordinary record, with ``phase`` ``tune`` or ``test``. The Optuna study
@@ -26,7 +26,8 @@ from rlbench.errors import SpecError
 from rlbench.folder import add_trials, check_target
 from rlbench.spec import Suite, load_suite
 from rlbench.store import Store, run_entry
-from rlbench.trials import Trial, expand, short_hash
+from rlbench.suite_compiler import expand
+from rlbench.trials import Trial, short_hash
 from rlbench.tune import results as tune_results
 from rlbench.tune.scores import seed_scores, statistic
 from rlbench.tune.spec import TunePlan, resolve

@@ -32,11 +32,11 @@ from pydantic import Field, ValidationError, model_validator
 from rlbench.cards import (
     AgentCard,
     Catalog,
-    _Model,
     catalog,
     env_reference_scores,
 )
 from rlbench.errors import SpecError, UnknownNameError
+from rlbench.models import Model as _Model
 from rlbench.schema_errors import translate
 from rlbench.spec import Suite
 

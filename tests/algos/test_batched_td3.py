@@ -27,7 +27,8 @@ from rlbench.cards import parse_agent_card, read_yaml
 from rlbench.errors import TrialDiverged, TrialFailure
 from rlbench.runner import Context, finish_record, make_env, run_trial
 from rlbench.spec import load_suite
-from rlbench.trials import Trial, expand
+from rlbench.suite_compiler import expand
+from rlbench.trials import Trial
 
 AGENTS = Path(__file__).resolve().parents[2] / "agents"
 TINY = {

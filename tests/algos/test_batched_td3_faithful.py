@@ -31,7 +31,8 @@ from rlbench.batching import run_batch
 from rlbench.runner import run_trial
 from rlbench.spec import load_suite
 from rlbench.stats.power import welch_power
-from rlbench.trials import Trial, expand
+from rlbench.suite_compiler import expand
+from rlbench.trials import Trial
 
 ZOO_PENDULUM: dict[str, Any] = {
     "gamma": 0.98,

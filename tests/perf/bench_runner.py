@@ -66,7 +66,7 @@ def plain_loop(gym_id, steps, every, episodes, seed):
 
 def overhead():
     from rlbench.runner import run_trial
-    from rlbench.trials import expand
+    from rlbench.suite_compiler import expand
 
     steps, every, episodes = 2000, 1000, 2
     trials = expand(suite(10, steps, every, episodes=episodes)).trials
@@ -115,7 +115,7 @@ def cli_help():
 def expand_and_load():
     from rlbench.records import Curve, TrialRecord, provenance, summarize
     from rlbench.store import Store, load
-    from rlbench.trials import expand
+    from rlbench.suite_compiler import expand
 
     big = suite(
         500,

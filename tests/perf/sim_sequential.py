@@ -29,7 +29,7 @@ from scipy.stats import binomtest
 from rlbench import sequential, stopping
 from rlbench.spec import parse_suite
 from rlbench.stats import welch_power
-from rlbench.trials import expand
+from rlbench.suite_compiler import expand
 from tests.conftest import CARDS
 
 

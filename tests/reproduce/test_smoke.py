@@ -33,7 +33,7 @@ def test_cli_list_and_errors(tmp_path):
 
 def test_full_scale_suites_validate():
     from rlbench.spec import parse_suite
-    from rlbench.trials import expand
+    from rlbench.suite_compiler import expand
 
     for repro in registry().values():
         for scale in ("small", "full"):
