@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rlbench.errors import MissingDependencyError
+from rlbench.records import perturbation_label
 from rlbench.spec import SequentialSeeds
-from rlbench.store import perturbation_label
 from rlbench.trials import Plan
 
 if TYPE_CHECKING:

@@ -33,12 +33,11 @@ from rlbench.errors import InputError, StoreBusyError
 from rlbench.records import (
     TrialRecord,
     curves_frame,
-    perturbation_label,  # re-exported: the CLI and the sequential driver label configs
     provenance,
     trials_frame,
 )
 
-__all__ = ["Results", "Store", "atomic_write", "load", "perturbation_label", "run_entry"]
+__all__ = ["Results", "Store", "atomic_write", "load", "run_entry"]
 
 if TYPE_CHECKING:
     import pandas as pd

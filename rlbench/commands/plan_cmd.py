@@ -38,7 +38,7 @@ def _configs_table(plan: Any) -> Any:
     """One row per config of a perturbation plan: its label and the values it changes."""
     from rich.table import Table
 
-    from rlbench.store import perturbation_label
+    from rlbench.records import perturbation_label
 
     per_config = Table(title="configs")
     for col in ("agent", "env", "config", "perturbation", "hyperparameters changed"):

@@ -118,9 +118,7 @@ def test_config_rejects_impossible_values(overrides: dict[str, Any], message: st
 
 def test_top_directions_is_ignored_without_t() -> None:
     for variant in ("BRS", "V1", "V2"):
-        config = ARSConfig.from_hparams(
-            hparams(variant=variant, n_directions=4, top_directions=9)
-        )
+        config = ARSConfig.from_hparams(hparams(variant=variant, n_directions=4, top_directions=9))
         assert config.used_directions == 4
     config = ARSConfig.from_hparams(hparams(variant="V1-t", n_directions=4, top_directions=3))
     assert config.used_directions == 3
