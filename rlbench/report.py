@@ -159,7 +159,9 @@ def seeds_needed_section(report: ReportData, writer: ReportWriter) -> str:
 
 def sensitivity_section(report: ReportData, writer: ReportWriter) -> str:
     try:
-        figures = sensitivity_figures(report.all_trials, options=report.options)
+        figures = sensitivity_figures(
+            report.all_trials, options=report.options, colors=report.colors
+        )
     except InputError as error:
         for stem, _, _ in SENSITIVITY_FIGURES:
             writer.remove_images(stem)  # of an earlier report: stale now

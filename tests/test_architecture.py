@@ -67,8 +67,9 @@ HEAVY = ("torch", "stable_baselines3", "sb3_contrib", "gymnasium", "mujoco", "ra
                            "rlbench.commands", "rlbench.sensitivity", *HEAVY)),
         ("rlbench.sensitivity", (*RUNNING, "rlbench.figures", "rlbench.report",
                                  "rlbench.commands", *HEAVY)),
-        # figures draw estimates; they never run anything
-        ("rlbench.figures", (*RUNNING, "rlbench.commands", *HEAVY)),
+        # figures draw estimates; they never run anything nor compute a statistic
+        ("rlbench.figures", (*RUNNING, "rlbench.commands", "rlbench.stats.resampling",
+                             "scipy", *HEAVY)),
         # loading and checking a suite never imports torch, an env or an agent
         ("rlbench.spec", (*RUNNING, *HEAVY)),
         ("rlbench.cards", (*RUNNING, *HEAVY)),
@@ -121,3 +122,27 @@ def test_the_table_schema_is_pure_data_with_one_definition():
             targets = node.targets if isinstance(node, ast.Assign) else []
             names = {t.id for t in targets if isinstance(t, ast.Name)}
             assert not names & {"TRIAL_COLUMNS", "CURVE_COLUMNS", "METRICS", "METRIC_LABELS"}, path
+
+
+def test_statistics_import_only_statistics_errors_and_the_schema():
+    allowed = ("rlbench.stats", "rlbench.errors", "rlbench.table_schema")
+    for module, deps in importing("rlbench.stats").items():
+        outside = {d for d in deps if d.startswith("rlbench") and d != "rlbench"}
+        assert not {d for d in outside if not d.startswith(allowed)}, module
+
+
+RESAMPLING_ONLY = {"binomtest", "trim_mean", "proportion_ci", "proportion_confint"}
+
+
+def test_intervals_and_trimmed_means_have_one_home():
+    """Binomial intervals and scipy's trimmed mean are called in `stats/resampling` only."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "stats" / "resampling.py":
+            continue
+        tree = ast.parse(path.read_text())
+        called = {
+            node.attr if isinstance(node, ast.Attribute) else node.id
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Attribute, ast.Name))
+        }
+        assert not called & RESAMPLING_ONLY, path

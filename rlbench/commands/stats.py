@@ -31,7 +31,7 @@ def _load_trials(path: Path, configs: str = "base"):
         raise InputError(f"--configs: {configs!r} is not allowed; expected base or all")
     several = trials.groupby(["agent", "env"])["config_id"].nunique().max() > 1
     if configs == "base" and several:
-        from rlbench.stats.frame import base_configs
+        from rlbench.stats.trial_scores import base_configs
 
         trials, dropped = base_configs(trials)
         if dropped:
@@ -94,7 +94,8 @@ def compare_command(
     failed: FailedOpt = "worst",
 ) -> None:
     """Compare agents: aggregates with bootstrap CIs, probability of improvement, tests."""
-    from rlbench.stats.frame import compare, score_matrices
+    from rlbench.stats.frame import compare
+    from rlbench.stats.trial_scores import score_matrices
 
     _check_failed(failed)
     trials = _load_trials(path, configs)

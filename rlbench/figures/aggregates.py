@@ -23,6 +23,7 @@ from rlbench.figures.style import (
     resolve_colors,
 )
 from rlbench.stats import Interval, Profile
+from rlbench.stats.defaults import CONFIDENCE
 
 STATISTIC_TITLES = {
     "iqm": "IQM",
@@ -112,7 +113,9 @@ def plot_profiles(
     agents = sorted({agent for panel in panels.values() for agent in panel})
     colors = resolve_colors(agents, colors)
     styles = agent_linestyles(colors)
-    confidence = next((p.confidence for panel in panels.values() for p in panel.values()), 0.95)
+    confidence = next(
+        (p.confidence for panel in panels.values() for p in panel.values()), CONFIDENCE
+    )
     with paper_style():
         figure, axes = facet_figure(len(titles))
         for axis, title in zip(axes, titles, strict=True):

@@ -24,6 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from rlbench.figures.style import SINGLE_COLUMN_IN, agent_colors, paper_style, save_figure
+from rlbench.stats.defaults import RESAMPLES, SEED
 
 REGIONS = (
     ("upper left", "better, less sensitive"),
@@ -104,8 +105,8 @@ def cross_env_section(
     formats: Sequence[str],
     write_table: Callable[[pd.DataFrame, str, str], str],
     metric: str = "final_return",
-    reps: int = 2000,
-    seed: int = 0,
+    reps: int = RESAMPLES,
+    seed: int = SEED,
 ) -> str | None:
     """The report's cross-env section (HTML), or None when the analysis does not apply."""
     from rlbench.errors import InputError

@@ -11,7 +11,7 @@ scored so is counted in the captions and tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -29,6 +29,9 @@ from rlbench.figures.significance import (
     plot_seed_split,
 )
 from rlbench.figures.style import agent_colors
+from rlbench.stats.bands import CurveBands, curve_bands, percentile_bands
+from rlbench.stats.frame import power_curves
+from rlbench.stats.trial_scores import base_configs
 from rlbench.store import Results
 from rlbench.table_schema import METRIC_LABELS
 
@@ -70,7 +73,7 @@ class ReportData:
             trials = trials[trials["env"] == env]
         self.env = env
         self.all_trials = trials
-        self.trials, self.n_perturbed = data.base_configs(trials)
+        self.trials, self.n_perturbed = base_configs(trials)
         self.notes: list[str] = []
 
     # -- inputs -----------------------------------------------------------------
@@ -83,13 +86,13 @@ class ReportData:
         return data.status_table(self.all_trials)
 
     @cached_property
-    def bands(self) -> data.CurveBands:
+    def bands(self) -> CurveBands:
         o = self.options
-        return data.curve_bands(self.curves, o.reps, o.seed, o.confidence)
+        return curve_bands(self.curves, o.reps, o.seed, o.confidence)
 
     @cached_property
     def percentiles(self) -> pd.DataFrame:
-        return data.percentile_bands(self.curves)
+        return percentile_bands(self.curves)
 
     @cached_property
     def references(self):
@@ -131,7 +134,7 @@ class ReportData:
 
     @cached_property
     def power(self):
-        return data.power_curves(self.comparison) if self.comparison is not None else {}
+        return power_curves(self.comparison) if self.comparison is not None else {}
 
     # -- captions ---------------------------------------------------------------
     def scope(self) -> str:
@@ -228,7 +231,7 @@ class ReportData:
             raise UnknownNameError("figure kind", kind, KINDS)
         if kind == "sensitivity":
             figures = sensitivity_figures(
-                self.all_trials, self.env, only_first=True, options=self.options
+                self.all_trials, self.env, only_first=True, options=self.options, colors=self.colors
             )
             return figures[0][3]()
         if self.trials[self.trials["status"] == "done"].empty:
@@ -277,8 +280,9 @@ def sensitivity_figures(
     env: str | None = None,
     only_first: bool = False,
     options: Options = Options(),
+    colors: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str, str, Callable[[], Figure]]]:
-    """The sensitivity module's figures (``rlbench.sensitivity_plots``) of a folder.
+    """The sensitivity module's figures (`rlbench.figures.sensitivity`) of a folder.
 
     The analysis runs once, here; each figure is drawn when its function is
     called (it raises `InputError` when it has nothing to show).
@@ -289,6 +293,8 @@ def sensitivity_figures(
         only_first: the sensitivity curves only.
         options: the report's metric, resamples, seed and CI level (the analysis
             uses them, as every other section does).
+        colors: ``{agent: colour}`` of the report's other figures (default:
+            each figure colours the agents it draws with `agent_colors`).
 
     Returns:
         ``[(file stem, title, caption, draw)]`` as in `SENSITIVITY_FIGURES`.
@@ -299,7 +305,8 @@ def sensitivity_figures(
     if not (trials["perturbation"].fillna("base") != "base").any():
         raise InputError("this results folder has no perturbed configs (no perturbation plan)")
     try:
-        from rlbench import sensitivity, sensitivity_plots
+        from rlbench import sensitivity
+        from rlbench.figures import sensitivity as plots
     except ImportError as error:
         raise InputError(f"sensitivity figures are not available: {error}") from None
     result = sensitivity.analyse(
@@ -307,9 +314,9 @@ def sensitivity_figures(
         confidence=options.confidence,
     )  # fmt: skip
     draws = (
-        lambda: sensitivity_plots.plot_sensitivity_curves(result, env),
-        lambda: sensitivity_plots.plot_success_rates(result, env),
-        lambda: sensitivity_plots.plot_sensitivity_ranking(result),
+        lambda: plots.plot_sensitivity_curves(result, env, colors),
+        lambda: plots.plot_success_rates(result, env, colors),
+        lambda: plots.plot_sensitivity_ranking(result, colors),
     )
     out = [(*names, draw) for names, draw in zip(SENSITIVITY_FIGURES, draws, strict=True)]
     return out[:1] if only_first else out

@@ -50,7 +50,8 @@ from rlbench.sensitivity.results import (
     VarianceDecomposition,
 )
 from rlbench.sensitivity.table import METRICS, STATS, ConfigTable, check_settings, config_tables
-from rlbench.stats import _data
+from rlbench.stats import arrays, resampling
+from rlbench.stats.defaults import CONFIDENCE, RESAMPLES, SEED
 
 __all__ = [
     "METRICS",
@@ -122,11 +123,11 @@ def analyse(
     trials: pd.DataFrame,
     metric: str = "final_return",
     stat: str = "iqm",
-    reps: int = 2000,
-    seed: int = 0,
+    reps: int = RESAMPLES,
+    seed: int = SEED,
     tuning_seeds: int | None = None,
     references: References | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
 ) -> SensitivityResult:
     """The full sensitivity analysis of a trials table.
 
@@ -151,9 +152,9 @@ def analyse(
             statistic, bad reps/seed/confidence/tuning_seeds.
     """
     check_settings(trials, metric, stat)
-    _data.check_reps(reps)
-    _data.check_confidence(confidence)
-    _data.make_rng(seed)
+    arrays.check_reps(reps)
+    arrays.check_confidence(confidence)
+    resampling.make_rng(seed)
     if tuning_seeds is not None and (isinstance(tuning_seeds, bool) or tuning_seeds < 1):
         raise InputError(f"tuning_seeds must be a positive int, got {tuning_seeds!r}")
     settings = Settings(stat, reps, int(seed), confidence)

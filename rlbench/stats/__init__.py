@@ -2,6 +2,9 @@
 
 Modules, in the order of the data flow:
 
+* `arrays`: the score and seed types and their checks (shapes, NaN policy).
+* `resampling`: seeded generators, resample indices and counts, percentile
+  bounds, the trimmed mean and binomial intervals every estimator shares.
 * `aggregates`: point estimates (IQM, mean, median, optimality gap),
   normalisation, per-task summaries.
 * `bootstrap`: stratified-bootstrap percentile CIs, performance profiles.
@@ -26,7 +29,6 @@ from rlbench.stats.aggregates import (
     normalize_scores,
     optimality_gap,
     task_summaries,
-    trimmed_mean,
 )
 from rlbench.stats.bootstrap import (
     aggregate_interval,
@@ -51,6 +53,7 @@ from rlbench.stats.power import (
     seeds_needed,
     welch_power,
 )
+from rlbench.stats.resampling import trimmed_mean
 from rlbench.stats.results import (
     FalsePositiveResult,
     Interval,

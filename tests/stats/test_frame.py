@@ -17,7 +17,8 @@ import rlbench
 from rlbench.commands.stats import compare_command, power_command
 from rlbench.errors import InputError
 from rlbench.stats import aggregate_intervals, holm, probability_of_improvement, welch_test
-from rlbench.stats.frame import compare, power, score_matrices
+from rlbench.stats.frame import compare, power
+from rlbench.stats.trial_scores import score_matrices
 
 RANDOM = {"Hop": 0.0, "Swim": 10.0}
 REFERENCE = {"Hop": 100.0, "Swim": 110.0}
