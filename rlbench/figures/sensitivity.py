@@ -40,6 +40,42 @@ def _envs(items, env: str | None) -> list[str]:
     return envs
 
 
+def _draw_curve(ax, curve, colour: str, param: str) -> None:
+    """One agent's curve on a panel: a line with its CI band, or points with error bars."""
+    pts = [p for p in curve.points if p.metric is not None and math.isfinite(p.x)]
+    xs = [p.x for p in pts]
+    ys = [p.metric.estimate for p in pts]
+    lo = [p.metric.lower for p in pts]
+    hi = [p.metric.upper for p in pts]
+    if curve.kind == "random":
+        ax.errorbar(
+            xs,
+            ys,
+            yerr=[
+                [y - a for y, a in zip(ys, lo, strict=True)],
+                [b - y for y, b in zip(ys, hi, strict=True)],
+            ],
+            fmt="o",
+            ms=3,
+            color=colour,
+            label=curve.agent,
+        )
+    else:
+        tag(ax.plot(xs, ys, "o-", color=colour, label=curve.agent)[0], curve.agent)
+        ax.fill_between(xs, lo, hi, color=colour, alpha=0.2, linewidth=0)
+    for p in pts:
+        if p.is_base:
+            ax.plot([p.x], [p.metric.estimate], "o", ms=10, mfc="none", color="black")
+    if curve.axis == "factor" or (xs and min(xs) > 0 and max(xs) / min(xs) >= 3):
+        ax.set_xscale("log", base=2)
+    if 0 < len(set(xs)) <= 8:
+        # ticks at the tested values only: no crowded, overlapping tick labels
+        ticks = sorted(set(xs))
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+    ax.set_xlabel(f"{param} ({'factor of base value' if curve.axis == 'factor' else 'value'})")
+
+
 def plot_sensitivity_curves(result, env: str | None = None, colors: Colors = None) -> Figure:
     """One panel per (env, hyperparameter): the metric against the factor or value.
 
@@ -56,41 +92,7 @@ def plot_sensitivity_curves(result, env: str | None = None, colors: Colors = Non
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
     for ax, (panel_env, param) in zip(axes.ravel(), panels, strict=False):
         for curve in (c for c in result.curves if (c.env, c.param) == (panel_env, param)):
-            pts = [p for p in curve.points if p.metric is not None and math.isfinite(p.x)]
-            xs = [p.x for p in pts]
-            ys = [p.metric.estimate for p in pts]
-            lo = [p.metric.lower for p in pts]
-            hi = [p.metric.upper for p in pts]
-            colour = colours[curve.agent]
-            if curve.kind == "random":
-                ax.errorbar(
-                    xs,
-                    ys,
-                    yerr=[
-                        [y - a for y, a in zip(ys, lo, strict=True)],
-                        [b - y for y, b in zip(ys, hi, strict=True)],
-                    ],
-                    fmt="o",
-                    ms=3,
-                    color=colour,
-                    label=curve.agent,
-                )
-            else:
-                tag(ax.plot(xs, ys, "o-", color=colour, label=curve.agent)[0], curve.agent)
-                ax.fill_between(xs, lo, hi, color=colour, alpha=0.2, linewidth=0)
-            for p in pts:
-                if p.is_base:
-                    ax.plot([p.x], [p.metric.estimate], "o", ms=10, mfc="none", color="black")
-            if curve.axis == "factor" or (xs and min(xs) > 0 and max(xs) / min(xs) >= 3):
-                ax.set_xscale("log", base=2)
-            if 0 < len(set(xs)) <= 8:
-                # ticks at the tested values only: no crowded, overlapping tick labels
-                ticks = sorted(set(xs))
-                ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
-                ax.minorticks_off()
-            ax.set_xlabel(
-                f"{param} ({'factor of base value' if curve.axis == 'factor' else 'value'})"
-            )
+            _draw_curve(ax, curve, colours[curve.agent], param)
         ax.set_ylabel(f"{result.stat} of {result.metric} (return)")
         ax.set_title(f"{panel_env}: {param}", fontsize=9)
     separate_identical(fig, {})  # identical curves dashed; the legends below then match

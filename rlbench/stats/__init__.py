@@ -15,8 +15,10 @@ Modules, in the order of the data flow:
 * `splits`: seed splits and the curve-averaged t-test (Henderson et al. 2018).
 * `success`: the success rate against the budget (Mania et al. 2018, Fig. 3).
 * `failed`: what a failed run scores (one policy for every comparison).
-* `frame`: the same from a tidy trials DataFrame (the typer commands live in
-  `rlbench.commands.stats`).
+* `bands`: learning-curve bands over seeds (pointwise bootstrap CIs, percentiles).
+* `trial_scores`: each agent's scores per env from a tidy trials DataFrame.
+* `frame`: comparisons and power from that DataFrame (the typer commands live
+  in `rlbench.commands.stats`).
 
 Every random draw comes from an explicit seed; NaN scores raise unless
 ``nan_policy='omit'``, and the number omitted is reported with the result.

@@ -162,16 +162,7 @@ def bootstrap_mean_difference(
     pooled_mean = np.concatenate([x, y]).mean()
     x_null, y_null = x - x.mean() + pooled_mean, y - y.mean() + pooled_mean
     t_observed, _ = welch_statistic(x, y)
-    differences, t_null = np.empty(reps), np.empty(reps)
-    chunk = max(1, CHUNK_ELEMENTS // (x.size + y.size))
-    for start in range(0, reps, chunk):
-        rows = slice(start, min(reps, start + chunk))
-        count = rows.stop - start
-        x_index = resampling.uniform_indices(rng, (count, x.size), x.size)
-        y_index = resampling.uniform_indices(rng, (count, y.size), y.size)
-        differences[rows] = x[x_index].mean(axis=1) - y[y_index].mean(axis=1)
-        t_null[rows], _ = welch_statistic(x_null[x_index], y_null[y_index])
-    t_null = np.nan_to_num(t_null, nan=0.0)  # a constant resample has t = 0/0: no evidence
+    differences, t_null = _resampled_differences(x, y, x_null, y_null, reps, rng)
     if alternative == "greater":
         p_value = np.mean(t_null >= t_observed)
     elif alternative == "less":
@@ -203,6 +194,35 @@ def bootstrap_mean_difference(
         excluded,
         interval,
     )
+
+
+def _resampled_differences(
+    x: np.ndarray,
+    y: np.ndarray,
+    x_null: np.ndarray,
+    y_null: np.ndarray,
+    reps: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean differences of resamples of ``(x, y)`` and Welch t of the same resamples under the null.
+
+    Args:
+        x, y: ``(n_x,)``, ``(n_y,)`` runs; x_null, y_null: the same runs shifted to
+            the pooled mean.
+
+    Returns:
+        ``(differences, t_null)``, each ``(reps,)``; a constant resample has t = 0.
+    """
+    differences, t_null = np.empty(reps), np.empty(reps)
+    chunk = max(1, CHUNK_ELEMENTS // (x.size + y.size))
+    for start in range(0, reps, chunk):
+        rows = slice(start, min(reps, start + chunk))
+        count = rows.stop - start
+        x_index = resampling.uniform_indices(rng, (count, x.size), x.size)
+        y_index = resampling.uniform_indices(rng, (count, y.size), y.size)
+        differences[rows] = x[x_index].mean(axis=1) - y[y_index].mean(axis=1)
+        t_null[rows], _ = welch_statistic(x_null[x_index], y_null[y_index])
+    return differences, np.nan_to_num(t_null, nan=0.0)  # t = 0/0 there: no evidence
 
 
 def hedges_g(x, y, nan_policy: str = "raise") -> float:

@@ -132,6 +132,37 @@ def colas_power(
     return 1.0 - scipy.stats.t.cdf(critical - shift, dof)
 
 
+def _first_reaching(
+    power: float,
+    effect: float,
+    std_x: float,
+    std_y: float,
+    alpha: float,
+    sided: str,
+    max_seeds: int,
+) -> tuple[int | None, float]:
+    """The smallest N in ``2..max_seeds`` whose power reaches ``power``, and its power.
+
+    Returns:
+        ``(N, power at N)``, or ``(None, power at max_seeds)`` when none reaches it.
+    """
+    found, achieved = None, float("nan")
+    for low, high in ((2, 256), (256, max_seeds + 1)):  # most answers are small
+        candidates = np.arange(low, min(high, max_seeds + 1))
+        if candidates.size == 0:
+            continue
+        if sided == "one":
+            powers = colas_power(candidates, effect, std_x, std_y, alpha)
+        else:
+            powers = welch_power(candidates, effect, std_x, std_y, alpha, "two-sided")
+        reached = np.flatnonzero(powers >= power)
+        achieved = float(powers[reached[0]] if reached.size else powers[-1])
+        if reached.size:
+            found = int(candidates[reached[0]])
+            break
+    return found, achieved
+
+
 def seeds_needed(
     pilot: np.ndarray | Sequence[float],
     effect: float,
@@ -183,20 +214,7 @@ def seeds_needed(
         if other.size < 2:
             raise InputError("pilot_other needs at least 2 runs")
         std_y, excluded = float(other.std(ddof=1)), excluded + other_excluded
-    found, achieved = None, float("nan")
-    for low, high in ((2, 256), (256, max_seeds + 1)):  # most answers are small
-        candidates = np.arange(low, min(high, max_seeds + 1))
-        if candidates.size == 0:
-            continue
-        if sided == "one":
-            powers = colas_power(candidates, effect, std_x, std_y, alpha)
-        else:
-            powers = welch_power(candidates, effect, std_x, std_y, alpha, "two-sided")
-        reached = np.flatnonzero(powers >= power)
-        achieved = float(powers[reached[0]] if reached.size else powers[-1])
-        if reached.size:
-            found = int(candidates[reached[0]])
-            break
+    found, achieved = _first_reaching(power, effect, std_x, std_y, alpha, sided, max_seeds)
     return PowerResult(
         n_seeds=found,
         achieved_power=achieved,
