@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -18,6 +19,12 @@ from rlbench.sensitivity import analyse
 from tests.sensitivity.synthetic import frame, oat_trials
 
 REFERENCES = ({"E": 0.0}, {"E": 1.0})
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")
