@@ -184,8 +184,8 @@ def _adastop_env(spec, env: str, arms: list[Arm], scores, labels) -> tuple[list,
 
 def _target_ci_env(spec, env: str, arms: list[Arm], scores, labels) -> tuple[list, list[Arm]]:
     """Seeds until each arm's CI half-width reaches the target: (stages, arms to run)."""
+    from rlbench.defaults import CONFIDENCE, RESAMPLES
     from rlbench.stats import aggregate_interval
-    from rlbench.stats.defaults import CONFIDENCE, RESAMPLES
 
     counts = {arm: 0 for arm in arms}
     active = list(arms)

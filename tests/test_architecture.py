@@ -67,8 +67,9 @@ HEAVY = ("torch", "stable_baselines3", "sb3_contrib", "gymnasium", "mujoco", "ra
                            "rlbench.commands", "rlbench.sensitivity", *HEAVY)),
         ("rlbench.sensitivity", (*RUNNING, "rlbench.figures", "rlbench.report",
                                  "rlbench.commands", *HEAVY)),
-        # figures draw estimates; they never run anything
-        ("rlbench.figures", (*RUNNING, "rlbench.commands", *HEAVY)),
+        # figures draw estimates; they never run anything nor compute a statistic
+        ("rlbench.figures", (*RUNNING, "rlbench.commands", "rlbench.stats.resampling",
+                             "scipy", *HEAVY)),
         # loading and checking a suite never imports torch, an env or an agent
         ("rlbench.spec", (*RUNNING, *HEAVY)),
         ("rlbench.cards", (*RUNNING, *HEAVY)),
@@ -136,6 +137,7 @@ STATS_FRONT = (
     "rlbench.stats",  # the package's public names
     "rlbench.stats.frame",  # the DataFrame front: compare, power
     "rlbench.stats.views",  # its results as table views
+    "rlbench.stats.trial_scores",  # which configs a comparison uses
     "rlbench.sensitivity",  # analyse and its result objects
     "rlbench.sensitivity.across_envs",  # the cross-env table
     "rlbench.sensitivity.views",  # their table views
@@ -208,3 +210,27 @@ def test_one_home_builds_trials_and_records():
             builders.setdefault(name, set()).add(module_name(path))
     assert builders.get("Trial") == {"rlbench.suite_compiler"}
     assert builders.get("TrialRecord") <= {"rlbench.runner", "rlbench.store", "rlbench.records"}
+
+
+def test_statistics_import_only_statistics_errors_and_the_schema():
+    allowed = ("rlbench.stats", "rlbench.errors", "rlbench.table_schema", "rlbench.defaults")
+    for module, deps in importing("rlbench.stats").items():
+        outside = {d for d in deps if d.startswith("rlbench") and d != "rlbench"}
+        assert not {d for d in outside if not d.startswith(allowed)}, module
+
+
+RESAMPLING_ONLY = {"binomtest", "trim_mean", "proportion_ci", "proportion_confint"}
+
+
+def test_intervals_and_trimmed_means_have_one_home():
+    """Binomial intervals and scipy's trimmed mean are called in `stats/resampling` only."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "stats" / "resampling.py":
+            continue
+        tree = ast.parse(path.read_text())
+        called = {
+            node.attr if isinstance(node, ast.Attribute) else node.id
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Attribute, ast.Name))
+        }
+        assert not called & RESAMPLING_ONLY, path

@@ -119,9 +119,9 @@ def test_analysis_options_have_one_default_and_one_help():
 
     import typer.main
 
+    from rlbench import defaults
     from rlbench.analysis_options import DEFAULTS, AnalysisOptions, help_of
     from rlbench.cli import app
-    from rlbench.stats import defaults
 
     names = {f.name for f in dataclasses.fields(AnalysisOptions)}
     assert (DEFAULTS.reps, DEFAULTS.seed, DEFAULTS.confidence) == (

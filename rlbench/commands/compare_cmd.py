@@ -1,7 +1,7 @@
 """``rlbench compare`` and ``rlbench power``: typer commands over a results folder.
 
 Registered in ``rlbench.cli``. They load the trials table, select its configs
-(`rlbench.analysis_options.select_configs`), call `rlbench.stats.frame` and
+(`rlbench.stats.trial_scores.select_configs`), call `rlbench.stats.frame` and
 print its table views (`rlbench.stats.views`), or JSON with ``--json``. Every
 interval is printed with a caption that states its CI method, resamples, seed
 and runs per env.
@@ -25,7 +25,7 @@ def _load_trials(path: Path, configs: str = DEFAULTS.configs):
     import sys
 
     import rlbench
-    from rlbench.analysis_options import select_configs
+    from rlbench.stats.trial_scores import select_configs
 
     selection = select_configs(rlbench.load(path).trials, configs)
     for note in selection.notes():

@@ -1,6 +1,7 @@
 """rlbench's figures: pure functions from stats results / DataFrames to matplotlib Figures.
 
-Inputs come from `rlbench.figures.data` (which calls `rlbench.stats`); every
+Inputs come from `rlbench.stats` (curve bands: `rlbench.stats.bands`), arranged
+per panel by `rlbench.figures.data`; every
 function returns a Figure and writes nothing (save with `save_figure`). The
 Agg backend is selected on import: figures are for files and notebooks.
 
@@ -8,9 +9,11 @@ Example (a notebook)::
 
     import rlbench
     from rlbench.figures import data, plot_curves
+    from rlbench.stats.bands import curve_bands
+    from rlbench.stats.trial_scores import base_configs
     res = rlbench.load("results/quickstart")
-    trials, _ = data.base_configs(res.trials)
-    fig = plot_curves(data.curve_bands(data.done_curves(res.curves, trials)))
+    trials, _ = base_configs(res.trials)
+    fig = plot_curves(curve_bands(data.done_curves(res.curves, trials)))
 """
 
 from rlbench.figures import data

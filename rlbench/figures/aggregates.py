@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from rlbench.defaults import CONFIDENCE
 from rlbench.figures.series import separate_identical, tag
 from rlbench.figures.style import (
     SINGLE_COLUMN_IN,
@@ -112,7 +113,9 @@ def plot_profiles(
     agents = sorted({agent for panel in panels.values() for agent in panel})
     colors = resolve_colors(agents, colors)
     styles = agent_linestyles(colors)
-    confidence = next((p.confidence for panel in panels.values() for p in panel.values()), 0.95)
+    confidence = next(
+        (p.confidence for panel in panels.values() for p in panel.values()), CONFIDENCE
+    )
     with paper_style():
         figure, axes = facet_figure(len(titles))
         for axis, title in zip(axes, titles, strict=True):

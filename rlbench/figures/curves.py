@@ -15,7 +15,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from rlbench.figures.data import CurveBands
 from rlbench.figures.series import separate_identical, tag
 from rlbench.figures.style import (
     agent_linestyles,
@@ -25,6 +24,7 @@ from rlbench.figures.style import (
     paper_style,
     resolve_colors,
 )
+from rlbench.stats.bands import CurveBands
 
 RETURN_LABEL = "return"  # mean over the eval episodes; long labels overflow 1.75 in panels
 
@@ -43,7 +43,7 @@ def plot_curves(
     """Learning curves per env: mean over seeds with its CI band, agents overlaid.
 
     Args:
-        bands: from `rlbench.figures.data.curve_bands`.
+        bands: from `rlbench.stats.bands.curve_bands`.
         seed_curves: curve rows (``agent, env, trial_id, step, return_mean``) to
             draw each seed as a thin line; None for none.
         colors: ``{agent: colour}`` (default: `agent_colors` of the agents present).
@@ -112,7 +112,7 @@ def plot_percentiles(
     """Median over seeds with percentile bands, per env (Mania et al. 2018, Fig. 3).
 
     Args:
-        bands: from `rlbench.figures.data.percentile_bands` with columns ``p50``
+        bands: from `rlbench.stats.bands.percentile_bands` with columns ``p50``
             and the ``p<q>`` of ``outer`` and ``inner``.
         outer: the wide band's percentiles; inner: the narrow band's.
         colors, envs, ylabel: as in `plot_curves`.

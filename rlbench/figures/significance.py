@@ -21,7 +21,6 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from rlbench.errors import InputError
-from rlbench.figures.data import PowerCurve
 from rlbench.figures.series import separate_identical, tag
 from rlbench.figures.style import (
     SINGLE_COLUMN_IN,
@@ -33,7 +32,7 @@ from rlbench.figures.style import (
     ticks_at_data,
 )
 from rlbench.stats import SeedSplitResult
-from rlbench.stats.frame import Comparison
+from rlbench.stats.frame import Comparison, PowerCurve
 
 SEED_TICKS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
 
@@ -138,7 +137,7 @@ def plot_power(
     """Power of Welch's test vs seeds per agent, to detect each agent's gap to the best.
 
     Args:
-        curves: ``{env: [PowerCurve, ...]}`` (e.g. `rlbench.figures.data.power_curves`).
+        curves: ``{env: [PowerCurve, ...]}`` (e.g. `rlbench.stats.frame.power_curves`).
         colors: ``{agent: colour}``.
         target: the power drawn as a reference line.
 

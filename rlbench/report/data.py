@@ -4,7 +4,7 @@
 `rlbench.figures.data` (and so `rlbench.stats`), lazily, one cached property per
 input, under one `AnalysisOptions`; `ReportData.figure` draws one kind.
 `rlbench.report.page.build_report` writes them all. The main figures use each
-agent's base config (`rlbench.analysis_options.select_configs`); curves show done
+agent's base config (`rlbench.stats.trial_scores.select_configs`); curves show done
 trials only, while aggregates, tests and seed splits score a failed trial as its
 env's lowest observed score (`rlbench.stats.failed`); what was left out or
 scored so is counted in the captions and tables.
@@ -12,19 +12,14 @@ scored so is counted in the captions and tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from rlbench.analysis_options import (
-    DEFAULTS,
-    AnalysisOptions,
-    has_perturbed_configs,
-    select_configs,
-)
+from rlbench.analysis_options import DEFAULTS, AnalysisOptions
 from rlbench.errors import InputError, UnknownNameError
 from rlbench.figures import data
 from rlbench.figures.aggregates import plot_aggregates, plot_profiles
@@ -36,6 +31,9 @@ from rlbench.figures.significance import (
     plot_seed_split,
 )
 from rlbench.figures.style import agent_colors
+from rlbench.stats.bands import CurveBands, curve_bands, percentile_bands
+from rlbench.stats.frame import power_curves
+from rlbench.stats.trial_scores import has_perturbed_configs, select_configs
 from rlbench.store import Results
 from rlbench.table_schema import METRIC_LABELS
 
@@ -85,13 +83,13 @@ class ReportData:
         return data.status_table(self.all_trials)
 
     @cached_property
-    def bands(self) -> data.CurveBands:
+    def bands(self) -> CurveBands:
         o = self.options
-        return data.curve_bands(self.curves, o.reps, o.seed, o.confidence)
+        return curve_bands(self.curves, o.reps, o.seed, o.confidence)
 
     @cached_property
     def percentiles(self) -> pd.DataFrame:
-        return data.percentile_bands(self.curves)
+        return percentile_bands(self.curves)
 
     @cached_property
     def references(self):
@@ -133,7 +131,7 @@ class ReportData:
 
     @cached_property
     def power(self):
-        return data.power_curves(self.comparison) if self.comparison is not None else {}
+        return power_curves(self.comparison) if self.comparison is not None else {}
 
     # -- captions ---------------------------------------------------------------
     def scope(self) -> str:
@@ -231,7 +229,8 @@ class ReportData:
             raise UnknownNameError("figure kind", kind, KINDS)
         if kind == "sensitivity":
             result = sensitivity_analysis(self.all_trials, self.options)
-            return sensitivity_figures(result, self.env, only_first=True)[0][3]()
+            figures = sensitivity_figures(result, self.env, only_first=True, colors=self.colors)
+            return figures[0][3]()
         if self.trials[self.trials["status"] == "done"].empty:
             raise InputError(f"{self.results.path}: no done trials to plot")
         if kind in ("curves", "percentiles") and self.curves.empty:  # e.g. a runs table
@@ -297,9 +296,12 @@ def sensitivity_analysis(trials: pd.DataFrame, options: AnalysisOptions) -> Any:
 
 
 def sensitivity_figures(
-    result: Any, env: str | None = None, only_first: bool = False
+    result: Any,
+    env: str | None = None,
+    only_first: bool = False,
+    colors: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str, str, Callable[[], Figure]]]:
-    """The sensitivity figures (``rlbench.sensitivity_plots``) of one analysis.
+    """The sensitivity figures (`rlbench.figures.sensitivity`) of one analysis.
 
     Each figure is drawn when its function is called (it raises `InputError`
     when it has nothing to show).
@@ -308,16 +310,18 @@ def sensitivity_figures(
         result: from `sensitivity_analysis`.
         env: only this env's sensitivity curves and success rates.
         only_first: the sensitivity curves only.
+        colors: ``{agent: colour}`` of the report's other figures (default:
+            each figure colours the agents it draws with `agent_colors`).
 
     Returns:
         ``[(file stem, title, caption, draw)]`` as in `SENSITIVITY_FIGURES`.
     """
-    from rlbench import sensitivity_plots
+    from rlbench.figures import sensitivity as plots
 
     draws = (
-        lambda: sensitivity_plots.plot_sensitivity_curves(result, env),
-        lambda: sensitivity_plots.plot_success_rates(result, env),
-        lambda: sensitivity_plots.plot_sensitivity_ranking(result),
+        lambda: plots.plot_sensitivity_curves(result, env, colors),
+        lambda: plots.plot_success_rates(result, env, colors),
+        lambda: plots.plot_sensitivity_ranking(result, colors),
     )
     out = [(*names, draw) for names, draw in zip(SENSITIVITY_FIGURES, draws, strict=True)]
     return out[:1] if only_first else out

@@ -166,7 +166,7 @@ def sensitivity_section(report: ReportData, writer: ReportWriter) -> str:
         return f"<p>No sensitivity analysis: {page.escape(error)}.</p>"
     figures = "".join(
         writer.figure(draw, stem, title, f"{caption} All configs, done trials.")
-        for stem, title, caption, draw in sensitivity_figures(result)
+        for stem, title, caption, draw in sensitivity_figures(result, colors=report.colors)
     )
     tables = "".join(writer.view(view) for view in sensitivity_views(result))
     notes = "".join(f'<p class="note">{page.escape(n)}</p>' for n in result.notes)

@@ -10,10 +10,9 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from rlbench.figures.data import PowerCurve
 from rlbench.figures.significance import improvement_matrix
 from rlbench.stats import Interval, SeedSplitResult
-from rlbench.stats.frame import Comparison
+from rlbench.stats.frame import Comparison, PowerCurve
 from rlbench.stats.views import interval_columns
 
 CI_COLUMNS = {"estimate": "estimate [CI]", "mean": "mean [CI]", "p_x_greater_y": "P(x > y) [CI]"}

@@ -133,13 +133,12 @@ def mean_interval(
 
 
 def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion."""
-    from scipy.stats import binomtest
+    """Wilson score interval of a binomial proportion (NaN bounds without trials)."""
+    from rlbench.stats.resampling import binomial_interval
 
     if n == 0:
         return math.nan, math.nan
-    ci = binomtest(successes, n).proportion_ci(confidence, method="wilson")
-    return float(ci.low), float(ci.high)
+    return binomial_interval(successes, n, confidence, method="wilson")
 
 
 @dataclass

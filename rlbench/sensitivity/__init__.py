@@ -28,6 +28,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from rlbench.analysis_options import AnalysisOptions
+from rlbench.defaults import CONFIDENCE, RESAMPLES, SEED
 from rlbench.errors import InputError
 from rlbench.sensitivity import analysis
 from rlbench.sensitivity import importance as hp_importance
@@ -51,7 +52,7 @@ from rlbench.sensitivity.results import (
     VarianceDecomposition,
 )
 from rlbench.sensitivity.table import METRICS, STATS, ConfigTable, check_settings, config_tables
-from rlbench.stats import _data
+from rlbench.stats import arrays, resampling
 
 __all__ = [
     "METRICS",
@@ -157,11 +158,11 @@ def analyse(
     trials: pd.DataFrame,
     metric: str = "final_return",
     stat: str = "iqm",
-    reps: int = 2000,
-    seed: int = 0,
+    reps: int = RESAMPLES,
+    seed: int = SEED,
     tuning_seeds: int | None = None,
     references: References | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
     options: AnalysisOptions | None = None,
 ) -> SensitivityResult:
     """The full sensitivity analysis of a trials table.
@@ -193,9 +194,9 @@ def analyse(
         metric, stat, reps, seed = options.metric, options.stat, options.reps, options.seed
         confidence = options.confidence
     check_settings(trials, metric, stat)
-    _data.check_reps(reps)
-    _data.check_confidence(confidence)
-    _data.make_rng(seed)
+    arrays.check_reps(reps)
+    arrays.check_confidence(confidence)
+    resampling.make_rng(seed)
     if tuning_seeds is not None and (isinstance(tuning_seeds, bool) or tuning_seeds < 1):
         raise InputError(f"tuning_seeds must be a positive int, got {tuning_seeds!r}")
     settings = Settings(

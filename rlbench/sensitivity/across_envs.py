@@ -31,9 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rlbench.defaults import CONFIDENCE, RESAMPLES, SEED
 from rlbench.errors import InputError, UnknownNameError
 from rlbench.sensitivity import cross_env_core as core
-from rlbench.stats import _data
+from rlbench.stats import arrays, resampling
 
 NORMALIZATIONS = ("percentile", "reference", "none")
 STATISTICS = ("per_env_tuned", "cross_env_tuned", "sensitivity", "effective_dim")
@@ -137,9 +138,9 @@ def across_envs(
     metric: str = "final_return",
     normalize: str = "percentile",
     target: float = 0.95,
-    reps: int = 2000,
-    seed: int | np.random.Generator = 0,
-    confidence: float = 0.95,
+    reps: int = RESAMPLES,
+    seed: int | np.random.Generator = SEED,
+    confidence: float = CONFIDENCE,
     references: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
 ) -> pd.DataFrame:
     """Cross-environment sensitivity of each agent, with bootstrap CIs.
@@ -173,9 +174,9 @@ def across_envs(
             an env that cannot be normalised.
     """
     _check(trials, metric, normalize, target)
-    _data.check_reps(reps)
-    _data.check_confidence(confidence)
-    rng, seed_used = _data.make_rng(seed)
+    arrays.check_reps(reps)
+    arrays.check_confidence(confidence)
+    rng, seed_used = resampling.make_rng(seed)
     status = trials["status"] if "status" in trials.columns else pd.Series("done", trials.index)
     finite = np.isfinite(trials[metric].to_numpy(dtype=float))
     done = trials[(status == "done").to_numpy() & finite].copy()

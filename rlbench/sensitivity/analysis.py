@@ -16,7 +16,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 from rlbench.analysis_options import AnalysisOptions
 from rlbench.sensitivity import estimators as est
@@ -30,7 +29,7 @@ from rlbench.sensitivity.results import (
     Tunability,
 )
 from rlbench.sensitivity.table import DONE, MISSING, ConfigTable
-from rlbench.stats.bootstrap import percentile_bounds
+from rlbench.stats.resampling import binomial_interval, percentile_bounds, trimmed_mean
 from rlbench.stats.results import Interval
 from rlbench.stats.sample import sample_interval
 
@@ -38,8 +37,11 @@ SEED_METHOD = "percentile, bootstrap over seeds (paired across configs)"
 
 
 def iqm(values: np.ndarray, axis: int = -1) -> np.ndarray:
-    """25 % trimmed mean along ``axis`` (the per-sample statistic `sample_interval` resamples)."""
-    return scipy_stats.trim_mean(values, 0.25, axis=axis)
+    """25 % trimmed mean along ``axis`` (the per-sample statistic `sample_interval` resamples).
+
+    Summed in ``scipy.stats.trim_mean``'s order, as the analysis always has been.
+    """
+    return trimmed_mean(values, axis=axis, summation="partition")
 
 
 SAMPLE_STATISTICS: dict[str, Any] = {"iqm": iqm, "mean": "mean", "median": "median"}
@@ -213,7 +215,7 @@ def success_rates(table: ConfigTable, settings: Settings) -> tuple[SuccessRates 
         if trials == 0:
             continue
         successes = int(table.reached[row].sum())
-        lower, upper = est.clopper_pearson(successes, trials, settings.confidence)
+        lower, upper = binomial_interval(successes, trials, settings.confidence, method="beta")
         rate = Proportion(
             successes,
             trials,

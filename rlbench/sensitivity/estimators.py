@@ -3,8 +3,8 @@
 Inputs are ``(..., n_configs, n_seeds)`` score matrices with NaN for an
 excluded run (failed, non-finite or missing); the statistic of a config is
 taken over its finite runs. Resamples draw seed indices jointly for all
-configs (the configs are paired by seed) with `rlbench.stats._data.uniform_indices`
-and intervals are percentile intervals (`rlbench.stats.bootstrap.percentile_bounds`).
+configs (the configs are paired by seed) with `rlbench.stats.resampling.uniform_indices`
+and intervals are percentile intervals (`rlbench.stats.resampling.percentile_bounds`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ import zlib
 import numpy as np
 from scipy import stats as scipy_stats
 
-from rlbench.stats._data import uniform_indices
-from rlbench.stats.bootstrap import CHUNK_ELEMENTS
-
-IQM_CUT = 0.25
+from rlbench.stats.resampling import (
+    CHUNK_ELEMENTS,
+    index_counts,
+    nan_trimmed_mean,
+    uniform_indices,
+)
 
 
 def group_rng(seed: int, *keys: str) -> np.random.Generator:
@@ -31,7 +33,7 @@ def statistic(values: np.ndarray, stat: str) -> np.ndarray:
     """The statistic over the last axis, ignoring NaN (NaN where no finite value is left).
 
     ``iqm`` is the 25 % trimmed mean (``int(0.25 n)`` cut from each end, as
-    ``scipy.stats.trim_mean`` and `rlbench.stats.aggregates.trimmed_mean`);
+    `rlbench.stats.resampling.nan_trimmed_mean`);
     ``median`` is the median of the runs.
 
     Args:
@@ -41,23 +43,19 @@ def statistic(values: np.ndarray, stat: str) -> np.ndarray:
     Returns:
         ``(...)``.
     """
+    if stat not in ("mean", "median"):
+        return nan_trimmed_mean(values)
     finite = np.isfinite(values)
     count = finite.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         if stat == "mean":
             return np.where(finite, values, 0.0).sum(axis=-1) / np.where(count, count, np.nan)
         ordered = np.sort(np.where(finite, values, np.inf), axis=-1)
-        if stat == "median":
-            low = np.maximum((count - 1) // 2, 0)[..., None]
-            high = np.maximum(count // 2, 0)[..., None]
-            a = np.take_along_axis(ordered, low, axis=-1)[..., 0]
-            b = np.take_along_axis(ordered, high, axis=-1)[..., 0]
-            return np.where(count > 0, (a + b) / 2, np.nan)
-        cut = np.floor(IQM_CUT * count)[..., None]
-        ranks = np.arange(values.shape[-1])
-        keep = (ranks >= cut) & (ranks < count[..., None] - cut)
-        kept = keep.sum(axis=-1)
-        return np.where(keep, ordered, 0.0).sum(axis=-1) / np.where(kept, kept, np.nan)
+        low = np.maximum((count - 1) // 2, 0)[..., None]
+        high = np.maximum(count // 2, 0)[..., None]
+        a = np.take_along_axis(ordered, low, axis=-1)[..., 0]
+        b = np.take_along_axis(ordered, high, axis=-1)[..., 0]
+        return np.where(count > 0, (a + b) / 2, np.nan)
 
 
 def seed_resamples(n_seeds: int, reps: int, rng: np.random.Generator) -> np.ndarray:
@@ -83,22 +81,6 @@ def resampled_statistics(scores: np.ndarray, stat: str, indices: np.ndarray) -> 
         stop = min(reps, start + chunk)
         out[:, start:stop] = statistic(scores[:, indices[start:stop]], stat)
     return out
-
-
-def clopper_pearson(successes: int, trials: int, confidence: float) -> tuple[float, float]:
-    """Exact binomial interval (Clopper & Pearson 1934), as ``binomtest(...).proportion_ci()``."""
-    alpha = 1.0 - confidence
-    lower = (
-        0.0
-        if successes == 0
-        else scipy_stats.beta.ppf(alpha / 2, successes, trials - successes + 1)
-    )
-    upper = (
-        1.0
-        if successes == trials
-        else scipy_stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes)
-    )
-    return float(lower), float(upper)
 
 
 def one_way_anova(groups: list[np.ndarray], confidence: float) -> dict[str, float]:
@@ -208,10 +190,9 @@ def binned_first_order(response: np.ndarray, bins: np.ndarray, n_bins: int) -> n
     Returns:
         ``(reps,)``.
     """
-    reps, m = response.shape
-    flat = bins + n_bins * np.arange(reps)[:, None]
-    counts = np.bincount(flat.ravel(), minlength=reps * n_bins).reshape(reps, n_bins)
-    sums = np.bincount(flat.ravel(), response.ravel(), reps * n_bins).reshape(reps, n_bins)
+    m = response.shape[1]
+    counts = index_counts(bins, n_bins)
+    sums = index_counts(bins, n_bins, weights=response)
     grand = response.mean(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)

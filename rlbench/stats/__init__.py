@@ -2,6 +2,9 @@
 
 Modules, in the order of the data flow:
 
+* `arrays`: the score and seed types and their checks (shapes, NaN policy).
+* `resampling`: seeded generators, resample indices and counts, percentile
+  bounds, the trimmed mean and binomial intervals every estimator shares.
 * `aggregates`: point estimates (IQM, mean, median, optimality gap),
   normalisation, per-task summaries.
 * `bootstrap`: stratified-bootstrap percentile CIs, performance profiles.
@@ -12,8 +15,10 @@ Modules, in the order of the data flow:
 * `splits`: seed splits and the curve-averaged t-test (Henderson et al. 2018).
 * `success`: the success rate against the budget (Mania et al. 2018, Fig. 3).
 * `failed`: what a failed run scores (one policy for every comparison).
-* `frame`: the same from a tidy trials DataFrame (the typer commands live in
-  `rlbench.commands.compare_cmd`).
+* `bands`: learning-curve bands over seeds (pointwise bootstrap CIs, percentiles).
+* `trial_scores`: each agent's scores per env from a tidy trials DataFrame.
+* `frame`: comparisons and power from that DataFrame (the typer commands live
+  in `rlbench.commands.compare_cmd`).
 
 Every random draw comes from an explicit seed; NaN scores raise unless
 ``nan_policy='omit'``, and the number omitted is reported with the result.
@@ -26,7 +31,6 @@ from rlbench.stats.aggregates import (
     normalize_scores,
     optimality_gap,
     task_summaries,
-    trimmed_mean,
 )
 from rlbench.stats.bootstrap import (
     aggregate_interval,
@@ -51,6 +55,7 @@ from rlbench.stats.power import (
     seeds_needed,
     welch_power,
 )
+from rlbench.stats.resampling import trimmed_mean
 from rlbench.stats.results import (
     FalsePositiveResult,
     Interval,

@@ -15,22 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from rlbench.errors import InputError
-from rlbench.stats._data import Scores, sample_runs, task_runs
+from rlbench.stats.arrays import Scores, sample_runs, task_runs
+from rlbench.stats.resampling import trimmed_mean
 from rlbench.stats.results import TaskSummary
-
-IQM_CUT = 0.25
-
-
-def trimmed_mean(values: np.ndarray, cut: float = IQM_CUT) -> float:
-    """Trimmed mean as ``scipy.stats.trim_mean``: drops ``int(cut * n)`` from each end.
-
-    Args:
-        values: shape ``(n,)``.
-        cut: fraction cut from each end.
-    """
-    ordered = np.sort(np.asarray(values, dtype=np.float64))
-    low = int(cut * ordered.size)
-    return float(ordered[low : ordered.size - low].mean())
 
 
 def mean(scores: Scores, nan_policy: str = "raise") -> float:
@@ -66,7 +53,7 @@ def iqm(scores: Scores, nan_policy: str = "raise") -> float:
         nan_policy: ``'raise'`` or ``'omit'`` for NaN/inf scores.
     """
     runs, _ = task_runs(scores, nan_policy)
-    return trimmed_mean(np.concatenate(runs))
+    return float(trimmed_mean(np.concatenate(runs)))
 
 
 def optimality_gap(scores: Scores, gamma: float = 1.0, nan_policy: str = "raise") -> float:
@@ -161,7 +148,7 @@ def summarize_sample(
         mean=float(runs.mean()),
         std=float(runs.std(ddof=1)) if runs.size > 1 else float("nan"),
         median=float(np.median(runs)),
-        iqm=trimmed_mean(runs),
+        iqm=float(trimmed_mean(runs)),
         minimum=float(runs.min()),
         maximum=float(runs.max()),
         n_excluded=excluded,

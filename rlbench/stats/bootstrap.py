@@ -23,15 +23,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from rlbench.defaults import CONFIDENCE, RESAMPLES, SEED
 from rlbench.errors import UnknownNameError
-from rlbench.stats import _data, aggregates
-from rlbench.stats._data import Scores, Seed
-from rlbench.stats.aggregates import IQM_CUT
+from rlbench.stats import aggregates, arrays, resampling
+from rlbench.stats.arrays import Scores, Seed
+from rlbench.stats.resampling import CHUNK_ELEMENTS, IQM_CUT, percentile_bounds
 from rlbench.stats.results import Interval, Profile
 
 STATISTICS = ("iqm", "mean", "median", "optimality_gap")
-# indices per chunk: 256 KiB arrays stay in cache (1 MiB ones ran 5x slower here)
-CHUNK_ELEMENTS = 1 << 16
+AGGREGATE_RESAMPLES = 50_000
+"""Resamples of an aggregate's CI: rliable's default, which Agarwal et al. 2021 report."""
 
 
 class _Pooled:
@@ -65,12 +66,7 @@ class _Pooled:
 
 def _count_rows(positions: np.ndarray, num_runs: int, valid: np.ndarray | None = None):
     """``(chunk, k)`` sorted positions -> ``(chunk, num_runs)`` int32 counts."""
-    chunk = positions.shape[0]
-    flat = positions + (num_runs * np.arange(chunk))[:, None]
-    if valid is not None:
-        flat = flat[valid]
-    counts = np.bincount(flat.ravel(), minlength=chunk * num_runs)
-    return counts.reshape(chunk, num_runs).astype(np.int32)
+    return resampling.index_counts(positions, num_runs, valid).astype(np.int32)
 
 
 def _trimmed_means(counts: np.ndarray, values: np.ndarray, cut: float) -> np.ndarray:
@@ -130,13 +126,13 @@ def _draw_chunk(pooled: _Pooled, chunk: int, rng: np.random.Generator, task_boot
             )
         counts = _count_rows(pooled.sorted_position[draws], pooled.num_runs)
         return counts, None
-    tasks = _data.uniform_indices(rng, (chunk, pooled.num_tasks), pooled.num_tasks)
+    tasks = resampling.uniform_indices(rng, (chunk, pooled.num_tasks), pooled.num_tasks)
     counts = np.zeros((chunk, pooled.num_runs))
     task_means = np.empty((chunk, pooled.num_tasks))
     slots = np.arange(pooled.max_runs)
     for slot in range(pooled.num_tasks):  # a loop over task slots, not over resamples
         sizes = pooled.sizes[tasks[:, slot]][:, None]
-        draws = _data.uniform_indices(rng, (chunk, pooled.max_runs), sizes)
+        draws = resampling.uniform_indices(rng, (chunk, pooled.max_runs), sizes)
         valid = slots[None, :] < sizes
         draws += pooled.offsets[tasks[:, slot]][:, None]
         positions = pooled.sorted_position[draws]
@@ -194,13 +190,6 @@ def _point(runs: tuple[np.ndarray, ...], name: str, gamma: float) -> float:
     return aggregates.AGGREGATES[name](list(runs))
 
 
-def percentile_bounds(distribution: np.ndarray, confidence: float) -> tuple[float, float]:
-    """Percentile interval of a bootstrap distribution (linear interpolation, as numpy)."""
-    alpha = 1.0 - confidence
-    lower, upper = np.quantile(distribution, [alpha / 2, 1 - alpha / 2])
-    return float(lower), float(upper)
-
-
 def _check_statistics(statistics: Sequence[str]) -> None:
     unknown = [name for name in statistics if name not in STATISTICS]
     if unknown:
@@ -210,8 +199,8 @@ def _check_statistics(statistics: Sequence[str]) -> None:
 def stratified_bootstrap(
     scores: Scores,
     statistics: Sequence[str] = STATISTICS,
-    reps: int = 50_000,
-    seed: Seed = 0,
+    reps: int = AGGREGATE_RESAMPLES,
+    seed: Seed = SEED,
     task_bootstrap: bool = False,
     gamma: float = 1.0,
     nan_policy: str = "raise",
@@ -231,9 +220,9 @@ def stratified_bootstrap(
         ``{statistic: (reps,) array}``.
     """
     _check_statistics(statistics)
-    _data.check_reps(reps)
-    runs, _ = _data.task_runs(scores, nan_policy)
-    rng, _ = _data.make_rng(seed)
+    arrays.check_reps(reps)
+    runs, _ = arrays.task_runs(scores, nan_policy)
+    rng, _ = resampling.make_rng(seed)
     return _distributions(_Pooled(runs), statistics, reps, rng, task_bootstrap, gamma)
 
 
@@ -245,9 +234,9 @@ def _stratified_method(task_bootstrap: bool) -> str:
 def aggregate_intervals(
     scores: Scores,
     statistics: Sequence[str] = STATISTICS,
-    reps: int = 50_000,
-    seed: Seed = 0,
-    confidence: float = 0.95,
+    reps: int = AGGREGATE_RESAMPLES,
+    seed: Seed = SEED,
+    confidence: float = CONFIDENCE,
     task_bootstrap: bool = False,
     gamma: float = 1.0,
     nan_policy: str = "raise",
@@ -271,10 +260,10 @@ def aggregate_intervals(
         ``{statistic: Interval}``.
     """
     _check_statistics(statistics)
-    _data.check_reps(reps)
-    _data.check_confidence(confidence)
-    runs, excluded = _data.task_runs(scores, nan_policy)
-    rng, seed_value = _data.make_rng(seed)
+    arrays.check_reps(reps)
+    arrays.check_confidence(confidence)
+    runs, excluded = arrays.task_runs(scores, nan_policy)
+    rng, seed_value = resampling.make_rng(seed)
     pooled = _Pooled(runs)
     distributions = _distributions(pooled, statistics, reps, rng, task_bootstrap, gamma)
     method = _stratified_method(task_bootstrap)
@@ -304,9 +293,9 @@ def aggregate_interval(scores: Scores, statistic: str = "iqm", **options) -> Int
 def performance_profile(
     scores: Scores,
     taus: Sequence[float] | np.ndarray,
-    reps: int = 2000,
-    seed: Seed = 0,
-    confidence: float = 0.95,
+    reps: int = RESAMPLES,
+    seed: Seed = SEED,
+    confidence: float = CONFIDENCE,
     task_bootstrap: bool = False,
     nan_policy: str = "raise",
 ) -> Profile:
@@ -325,11 +314,11 @@ def performance_profile(
         task_bootstrap: also resample tasks.
         nan_policy: ``'raise'`` or ``'omit'``.
     """
-    _data.check_reps(reps)
-    _data.check_confidence(confidence)
+    arrays.check_reps(reps)
+    arrays.check_confidence(confidence)
     grid = np.asarray(taus, dtype=np.float64).ravel()
-    runs, excluded = _data.task_runs(scores, nan_policy)
-    rng, seed_value = _data.make_rng(seed)
+    runs, excluded = arrays.task_runs(scores, nan_policy)
+    rng, seed_value = resampling.make_rng(seed)
     pooled = _Pooled(runs)
     if len(set(pooled.runs_per_task)) == 1:  # as rliable: over all runs (same value, rounding)
         fraction = (np.stack(runs, axis=1).ravel()[:, None] > grid[None, :]).mean(axis=0)

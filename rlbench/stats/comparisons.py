@@ -21,13 +21,16 @@ import numpy as np
 import scipy.stats
 from scipy.special import gammaln
 
+from rlbench.defaults import CONFIDENCE, RESAMPLES, SEED
 from rlbench.errors import InputError
-from rlbench.stats import _data
-from rlbench.stats._data import Scores, Seed
-from rlbench.stats.bootstrap import CHUNK_ELEMENTS, percentile_bounds
+from rlbench.stats import arrays, resampling
+from rlbench.stats.arrays import Scores, Seed
+from rlbench.stats.resampling import CHUNK_ELEMENTS, percentile_bounds
 from rlbench.stats.results import Interval, TestResult
 
 ALTERNATIVES = ("two-sided", "greater", "less")
+TEST_RESAMPLES = 10_000
+"""Resamples of the bootstrap test: its p-value needs more than a CI's bounds do."""
 
 
 def _check_alternative(alternative: str) -> None:
@@ -37,8 +40,8 @@ def _check_alternative(alternative: str) -> None:
 
 
 def _pair(x, y, nan_policy: str, minimum: int = 1) -> tuple[np.ndarray, np.ndarray, int]:
-    x_runs, x_excluded = _data.sample_runs(x, nan_policy, "x")
-    y_runs, y_excluded = _data.sample_runs(y, nan_policy, "y")
+    x_runs, x_excluded = arrays.sample_runs(x, nan_policy, "x")
+    y_runs, y_excluded = arrays.sample_runs(y, nan_policy, "y")
     if x_runs.size < minimum or y_runs.size < minimum:
         raise InputError(
             f"this test needs at least {minimum} runs per sample, "
@@ -127,9 +130,9 @@ def ks_test(x, y, alternative: str = "two-sided", nan_policy: str = "raise") -> 
 def bootstrap_mean_difference(
     x,
     y,
-    reps: int = 10_000,
-    seed: Seed = 0,
-    confidence: float = 0.95,
+    reps: int = TEST_RESAMPLES,
+    seed: Seed = SEED,
+    confidence: float = CONFIDENCE,
     alternative: str = "two-sided",
     nan_policy: str = "raise",
 ) -> TestResult:
@@ -152,23 +155,14 @@ def bootstrap_mean_difference(
         ``interval`` is its CI.
     """
     _check_alternative(alternative)
-    _data.check_reps(reps)
-    _data.check_confidence(confidence)
+    arrays.check_reps(reps)
+    arrays.check_confidence(confidence)
     x, y, excluded = _pair(x, y, nan_policy, minimum=2)
-    rng, seed_value = _data.make_rng(seed)
+    rng, seed_value = resampling.make_rng(seed)
     pooled_mean = np.concatenate([x, y]).mean()
     x_null, y_null = x - x.mean() + pooled_mean, y - y.mean() + pooled_mean
     t_observed, _ = welch_statistic(x, y)
-    differences, t_null = np.empty(reps), np.empty(reps)
-    chunk = max(1, CHUNK_ELEMENTS // (x.size + y.size))
-    for start in range(0, reps, chunk):
-        rows = slice(start, min(reps, start + chunk))
-        count = rows.stop - start
-        x_index = _data.uniform_indices(rng, (count, x.size), x.size)
-        y_index = _data.uniform_indices(rng, (count, y.size), y.size)
-        differences[rows] = x[x_index].mean(axis=1) - y[y_index].mean(axis=1)
-        t_null[rows], _ = welch_statistic(x_null[x_index], y_null[y_index])
-    t_null = np.nan_to_num(t_null, nan=0.0)  # a constant resample has t = 0/0: no evidence
+    differences, t_null = _resampled_differences(x, y, x_null, y_null, reps, rng)
     if alternative == "greater":
         p_value = np.mean(t_null >= t_observed)
     elif alternative == "less":
@@ -200,6 +194,35 @@ def bootstrap_mean_difference(
         excluded,
         interval,
     )
+
+
+def _resampled_differences(
+    x: np.ndarray,
+    y: np.ndarray,
+    x_null: np.ndarray,
+    y_null: np.ndarray,
+    reps: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean differences of resamples of ``(x, y)`` and Welch t of the same resamples under the null.
+
+    Args:
+        x, y: ``(n_x,)``, ``(n_y,)`` runs; x_null, y_null: the same runs shifted to
+            the pooled mean.
+
+    Returns:
+        ``(differences, t_null)``, each ``(reps,)``; a constant resample has t = 0.
+    """
+    differences, t_null = np.empty(reps), np.empty(reps)
+    chunk = max(1, CHUNK_ELEMENTS // (x.size + y.size))
+    for start in range(0, reps, chunk):
+        rows = slice(start, min(reps, start + chunk))
+        count = rows.stop - start
+        x_index = resampling.uniform_indices(rng, (count, x.size), x.size)
+        y_index = resampling.uniform_indices(rng, (count, y.size), y.size)
+        differences[rows] = x[x_index].mean(axis=1) - y[y_index].mean(axis=1)
+        t_null[rows], _ = welch_statistic(x_null[x_index], y_null[y_index])
+    return differences, np.nan_to_num(t_null, nan=0.0)  # t = 0/0 there: no evidence
 
 
 def hedges_g(x, y, nan_policy: str = "raise") -> float:
@@ -248,9 +271,9 @@ def holm(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
 def probability_of_improvement(
     scores_x: Scores,
     scores_y: Scores,
-    reps: int = 2000,
-    seed: Seed = 0,
-    confidence: float = 0.95,
+    reps: int = RESAMPLES,
+    seed: Seed = SEED,
+    confidence: float = CONFIDENCE,
     nan_policy: str = "raise",
 ) -> Interval:
     """P(X > Y): per-task ``U / (n_x n_y)`` averaged over tasks, with a percentile CI.
@@ -267,13 +290,13 @@ def probability_of_improvement(
         confidence: confidence level.
         nan_policy: ``'raise'`` or ``'omit'``.
     """
-    _data.check_reps(reps)
-    _data.check_confidence(confidence)
-    runs_x, excluded_x = _data.task_runs(scores_x, nan_policy, "scores_x")
-    runs_y, excluded_y = _data.task_runs(scores_y, nan_policy, "scores_y")
+    arrays.check_reps(reps)
+    arrays.check_confidence(confidence)
+    runs_x, excluded_x = arrays.task_runs(scores_x, nan_policy, "scores_x")
+    runs_y, excluded_y = arrays.task_runs(scores_y, nan_policy, "scores_y")
     if len(runs_x) != len(runs_y):
         raise InputError(f"scores_x has {len(runs_x)} tasks but scores_y has {len(runs_y)}")
-    rng, seed_value = _data.make_rng(seed)
+    rng, seed_value = resampling.make_rng(seed)
     greater = [_greater_matrix(x, y) for x, y in zip(runs_x, runs_y, strict=True)]
     estimate = float(np.mean([g.mean() for g in greater]))
     distribution = np.zeros(reps)
@@ -282,8 +305,8 @@ def probability_of_improvement(
     for start in range(0, reps, chunk):
         count = min(reps, start + chunk) - start
         for x, y, g in zip(runs_x, runs_y, greater, strict=True):  # a loop over tasks
-            x_counts = _bincount_rows(_data.uniform_indices(rng, (count, x.size), x.size), x.size)
-            y_counts = _bincount_rows(_data.uniform_indices(rng, (count, y.size), y.size), y.size)
+            x_counts = _counts(rng, count, x.size)
+            y_counts = _counts(rng, count, y.size)
             u_statistic = np.einsum("ri,ri->r", x_counts @ g, y_counts)
             distribution[start : start + count] += u_statistic / (x.size * y.size)
     distribution /= len(runs_x)
@@ -303,8 +326,7 @@ def probability_of_improvement(
     )
 
 
-def _bincount_rows(indices: np.ndarray, size: int) -> np.ndarray:
-    """``(reps, k)`` indices in ``[0, size)`` -> ``(reps, size)`` float counts."""
-    reps = indices.shape[0]
-    flat = indices + (size * np.arange(reps))[:, None]
-    return np.bincount(flat.ravel(), minlength=reps * size).reshape(reps, size).astype(np.float64)
+def _counts(rng: np.random.Generator, reps: int, size: int) -> np.ndarray:
+    """``(reps, size)`` float counts of ``reps`` resamples of ``size`` runs."""
+    indices = resampling.uniform_indices(rng, (reps, size), size)
+    return resampling.index_counts(indices, size).astype(np.float64)

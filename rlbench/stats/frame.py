@@ -1,11 +1,10 @@
-"""The DataFrame front: statistics of a tidy trials table.
+"""The DataFrame front: comparisons and power of the agents of a tidy trials table.
 
-The input has one row per trial with the columns ``agent, env, config_id, seed,
-status, final_return, auc, best_return``. Trials that are not ``done`` are
-counted per agent and env and reported with every result; how they score is
-decided in `rlbench.stats.failed` (default: the env's lowest observed score, so
-a failed run ranks last; ``failed='exclude'`` keeps the survivors only). Tasks
-are envs.
+`compare` and `power` read each agent's scores per env with
+`rlbench.stats.trial_scores.score_matrices` (failed runs scored as
+`rlbench.stats.failed` decides) and report the trials that are not ``done``
+with every result; `power_curves` turns a `Comparison` into power against
+seeds. Tasks are envs.
 """
 
 from __future__ import annotations
@@ -17,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rlbench.errors import InputError, UnknownNameError
-from rlbench.stats import _data, failed
+from rlbench.defaults import CONFIDENCE, RESAMPLES, SEED
+from rlbench.errors import InputError
+from rlbench.stats import failed
 from rlbench.stats.aggregates import normalize_scores, summarize_sample
 from rlbench.stats.bootstrap import aggregate_intervals
 from rlbench.stats.comparisons import (
@@ -29,137 +29,12 @@ from rlbench.stats.comparisons import (
     vargha_delaney_a,
     welch_test,
 )
-from rlbench.stats.power import seeds_needed
+from rlbench.stats.power import seeds_needed, welch_power
 from rlbench.stats.results import Interval, PowerResult, TaskSummary, TestResult, _ToDict
 from rlbench.stats.sample import sample_interval
-from rlbench.table_schema import METRICS
+from rlbench.stats.trial_scores import AgentScores, apply_nan_policy, score_matrices
 
-COLUMNS = ("agent", "env", "config_id", "seed", "status", "final_return", "auc", "best_return")
 EFFECT_SIZES = (0.5, 1.0, 2.0)  # effects tried by `power` without one: multiples of the pilot std
-
-
-@dataclass(frozen=True, eq=False)
-class AgentScores(_ToDict):
-    """One agent's scores per env (ragged: envs may have different seed counts).
-
-    Attributes:
-        agent: the agent name.
-        envs: env ids, the tasks, in column order.
-        runs: per env, the scores ``(n,)`` in seed order (NaN kept): the done
-            trials' and, under the ``'worst'`` failed policy, the failed ones'.
-        seeds: per env, the seeds of those runs.
-        not_done: per env, ``{status: count}`` of the trials that are not ``done``.
-        n_failed_scored: per env, how many of ``runs`` are failed runs given the
-            env's worst score (0 under ``'exclude'``).
-        failed_policy: ``'worst'`` or ``'exclude'``.
-    """
-
-    agent: str
-    envs: tuple[str, ...]
-    runs: tuple[np.ndarray, ...]
-    seeds: tuple[tuple[int, ...], ...]
-    not_done: tuple[dict[str, int], ...]
-    n_failed_scored: tuple[int, ...] = ()
-    failed_policy: str = "worst"
-
-    def matrix(self) -> np.ndarray:
-        """``(max_runs, num_envs)`` scores padded with NaN (read with ``nan_policy='omit'``)."""
-        out = np.full((max(len(r) for r in self.runs), len(self.runs)), np.nan)
-        for column, runs in enumerate(self.runs):
-            out[: len(runs), column] = runs
-        return out
-
-
-def _check_trials(trials: pd.DataFrame, metric: str) -> None:
-    missing = [column for column in COLUMNS if column not in trials.columns]
-    if missing:
-        raise InputError(f"the trials table lacks column(s) {', '.join(missing)}")
-    if metric not in METRICS:
-        raise UnknownNameError("metric", metric, METRICS)
-
-
-def score_matrices(
-    trials: pd.DataFrame,
-    metric: str = "final_return",
-    agents: Sequence[str] | None = None,
-    failed_policy: str = "worst",
-) -> dict[str, AgentScores]:
-    """Per-agent score matrices (tasks = envs) from a trials table.
-
-    Args:
-        trials: the tidy trials DataFrame (see the module docstring).
-        metric: ``final_return``, ``auc`` or ``best_return``.
-        agents: the agents to keep, in this order (default: all, sorted).
-        failed_policy: ``'worst'`` (default: a failed trial scores its env's
-            lowest observed score) or ``'exclude'`` (see `rlbench.stats.failed`).
-
-    Returns:
-        ``{agent: AgentScores}``.
-
-    Raises:
-        InputError: on a missing column, an unknown metric or agent, an agent with
-            no ``done`` trial, or several configs of one agent on one env.
-    """
-    _check_trials(trials, metric)
-    failed.check_failed_policy(failed_policy)
-    worst = failed.worst_scores(trials, metric)
-    known = sorted(str(a) for a in trials["agent"].unique())
-    chosen = list(agents) if agents else known
-    for agent in chosen:
-        if agent not in known:
-            raise UnknownNameError("agent", agent, known)
-    out = {}
-    for agent in chosen:
-        rows = trials[trials["agent"].astype(str) == agent]
-        done = rows[rows["status"] == "done"]
-        envs = tuple(sorted(str(env) for env in rows["env"].unique()))
-        configs = done.groupby(done["env"].astype(str))["config_id"].nunique()
-        if (configs > 1).any():
-            env = configs[configs > 1].index[0]
-            raise InputError(
-                f"agent {agent!r} has {configs[env]} configs on env {env!r}; "
-                "compare one config per agent and env (filter the trials by config_id)"
-            )
-        runs, seeds, not_done, scored = [], [], [], []
-        for env in envs:
-            env_done = done[done["env"].astype(str) == env]
-            env_rest = rows[(rows["env"].astype(str) == env) & (rows["status"] != "done")]
-            env_runs, env_seeds, n_scored = failed.scored_runs(
-                env_done, env_rest, metric, failed_policy, worst.get(env)
-            )
-            runs.append(env_runs)
-            seeds.append(env_seeds)
-            scored.append(n_scored)
-            not_done.append({str(k): int(v) for k, v in env_rest["status"].value_counts().items()})
-        out[agent] = AgentScores(
-            agent, envs, tuple(runs), tuple(seeds), tuple(not_done), tuple(scored), failed_policy
-        )
-    return out
-
-
-def _apply_nan_policy(scores: AgentScores, nan_policy: str, metric: str) -> tuple[list, int]:
-    """Runs per env after the NaN policy, with messages naming agent, env and seeds."""
-    _data.check_nan_policy(nan_policy)
-    kept, excluded, bad = [], 0, []
-    for env, runs, seeds in zip(scores.envs, scores.runs, scores.seeds, strict=True):
-        finite = np.isfinite(runs)
-        if not finite.all():
-            where = ", ".join(str(s) for s, ok in zip(seeds, finite, strict=True) if not ok)
-            bad.append(f"{env} (seeds {where})")
-        excluded += int((~finite).sum())
-        kept.append(runs[finite])
-    if bad and nan_policy == "raise":
-        raise InputError(
-            f"agent {scores.agent!r} has {excluded} done trial(s) with NaN/inf {metric} on "
-            f"{'; '.join(bad)}; pass nan_policy='omit' to exclude them (the count is reported)"
-        )
-    for env, runs, not_done in zip(scores.envs, kept, scores.not_done, strict=True):
-        if runs.size == 0:
-            others = f" (not done: {not_done})" if not_done else ""
-            raise InputError(
-                f"agent {scores.agent!r} has no finite {metric} on env {env!r}{others}"
-            )
-    return kept, excluded
 
 
 @dataclass(frozen=True)
@@ -233,9 +108,9 @@ def compare(
     metric: str = "final_return",
     agents: Sequence[str] | None = None,
     normalize: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
-    reps: int = 2000,
-    seed: int = 0,
-    confidence: float = 0.95,
+    reps: int = RESAMPLES,
+    seed: int = SEED,
+    confidence: float = CONFIDENCE,
     nan_policy: str = "raise",
     failed_policy: str = "worst",
 ) -> Comparison:
@@ -263,6 +138,37 @@ def compare(
         InputError: on bad input, or agents that do not share their envs.
     """
     matrices = score_matrices(trials, metric, agents, failed_policy)
+    envs = _shared_envs(matrices)
+    notes = [failed.describe(failed_policy, metric)]
+    runs: dict[str, list[np.ndarray]] = {}
+    summaries = []
+    for name, scores in matrices.items():
+        kept, excluded = apply_nan_policy(scores, nan_policy, metric)
+        if normalize is not None:
+            kept = list(normalize_scores(kept, normalize[0], normalize[1], tasks=list(envs)))
+        runs[name] = kept
+        with_aggregates = normalize is not None or len(envs) == 1
+        summaries.append(
+            _agent_summary(scores, kept, excluded, with_aggregates, normalize is not None,
+                           reps, seed, confidence)
+        )  # fmt: skip
+    if normalize is None and len(envs) > 1:
+        notes.append("aggregates over envs need normalised scores (use normalize)")
+    pairs, family = _pair_comparisons(runs, envs, reps, seed, confidence, notes)
+    return Comparison(
+        metric,
+        normalize is not None,
+        envs,
+        tuple(summaries),
+        pairs,
+        family,
+        tuple(notes),
+        failed_policy,
+    )
+
+
+def _shared_envs(matrices: Mapping[str, AgentScores]) -> tuple[str, ...]:
+    """The envs every agent ran on; raises `InputError` when the agents differ."""
     names = list(matrices)
     if not names:
         raise InputError("no trials to compare (is the trials table empty after filtering?)")
@@ -274,38 +180,60 @@ def compare(
                 f"({', '.join(envs)} vs {', '.join(matrices[name].envs)}); choose agents "
                 "that share their envs"
             )
-    notes = [failed.describe(failed_policy, metric)]
-    runs: dict[str, list[np.ndarray]] = {}
-    summaries = []
-    for name in names:
-        kept, excluded = _apply_nan_policy(matrices[name], nan_policy, metric)
-        if normalize is not None:
-            kept = list(normalize_scores(kept, normalize[0], normalize[1], tasks=list(envs)))
-        runs[name] = kept
-        statistics = ("iqm", "mean", "median") + (("optimality_gap",) if normalize else ())
-        aggregates: tuple[Interval, ...] = ()
-        if normalize is not None or len(envs) == 1:
-            found = aggregate_intervals(
-                kept, statistics, reps=reps, seed=seed, confidence=confidence
-            )
-            aggregates = tuple(found.values())
-        summaries.append(
-            AgentSummary(
-                agent=name,
-                aggregates=aggregates,
-                tasks=tuple(summarize_sample(r, env) for env, r in zip(envs, kept, strict=True)),
-                task_means=tuple(
-                    sample_interval(r, "mean", "percentile", reps, seed, confidence) for r in kept
-                ),
-                not_done=matrices[name].not_done,
-                n_excluded=excluded,
-                n_failed_scored=matrices[name].n_failed_scored,
-            )
-        )
-    if normalize is None and len(envs) > 1:
-        notes.append("aggregates over envs need normalised scores (use normalize)")
+    return envs
+
+
+def _agent_summary(
+    scores: AgentScores,
+    kept: list[np.ndarray],
+    excluded: int,
+    with_aggregates: bool,
+    normalized: bool,
+    reps: int,
+    seed: int,
+    confidence: float,
+) -> AgentSummary:
+    """One agent's aggregates over envs (when they mean something) and per-env summaries.
+
+    Args:
+        scores: the agent's scores; kept: its runs per env after the NaN policy
+            (normalised when ``normalized``), ``(n_env,)`` each.
+    """
+    aggregates: tuple[Interval, ...] = ()
+    if with_aggregates:
+        statistics = ("iqm", "mean", "median") + (("optimality_gap",) if normalized else ())
+        found = aggregate_intervals(kept, statistics, reps=reps, seed=seed, confidence=confidence)
+        aggregates = tuple(found.values())
+    return AgentSummary(
+        agent=scores.agent,
+        aggregates=aggregates,
+        tasks=tuple(summarize_sample(r, env) for env, r in zip(scores.envs, kept, strict=True)),
+        task_means=tuple(
+            sample_interval(r, "mean", "percentile", reps, seed, confidence) for r in kept
+        ),
+        not_done=scores.not_done,
+        n_excluded=excluded,
+        n_failed_scored=scores.n_failed_scored,
+    )
+
+
+def _pair_comparisons(
+    runs: Mapping[str, list[np.ndarray]],
+    envs: tuple[str, ...],
+    reps: int,
+    seed: int,
+    confidence: float,
+    notes: list[str],
+) -> tuple[tuple[PairComparison, ...], int]:
+    """Every pair of agents, with Holm's correction over all pairs' Welch p-values.
+
+    Appends to ``notes`` the pairs and envs where Welch's test was not run.
+
+    Returns:
+        ``(pairs, size of the Holm family)``.
+    """
     raw_pairs = []
-    for x_name, y_name in itertools.combinations(names, 2):
+    for x_name, y_name in itertools.combinations(runs, 2):
         improvement = probability_of_improvement(runs[x_name], runs[y_name], reps, seed, confidence)
         tests = [
             _task_tests(env, x, y)
@@ -323,16 +251,7 @@ def compare(
                 notes.append(f"{x_name} vs {y_name} on {env}: Welch's test needs 2 varying runs")
             tasks.append(TaskComparison(env, welch, mwu, g, a, holm_p))
         pairs.append(PairComparison(x_name, y_name, improvement, tuple(tasks)))
-    return Comparison(
-        metric,
-        normalize is not None,
-        envs,
-        tuple(summaries),
-        tuple(pairs),
-        len(family),
-        tuple(notes),
-        failed_policy,
-    )
+    return tuple(pairs), len(family)
 
 
 @dataclass(frozen=True)
@@ -382,7 +301,7 @@ def power(
         failed_policy: as in `compare`: the pilot is the scores the test will see.
     """
     scores = score_matrices(trials, metric, [agent], failed_policy)[agent]
-    kept, _ = _apply_nan_policy(scores, nan_policy, metric)
+    kept, _ = apply_nan_policy(scores, nan_policy, metric)
     envs, results = [], []
     for env, runs in zip(scores.envs, kept, strict=True):
         if runs.size < 2:
@@ -396,12 +315,71 @@ def power(
     return PowerReport(agent, metric, tuple(envs), tuple(results), not_done)
 
 
-def base_configs(trials: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Trials of each agent's base config, and how many perturbed trials were left out.
+@dataclass(frozen=True)
+class PowerCurve:
+    """Power of Welch's test vs seeds per agent, to detect an observed difference.
 
-    The policy is `rlbench.analysis_options.select_configs` (``configs='base'``).
+    Attributes:
+        agent: the agent compared with ``reference``.
+        reference: the agent with the best mean on the env.
+        effect: ``mean(reference) - mean(agent)``, score units.
+        std_agent, std_reference: the sample stds assumed.
+        n_seeds: ``(k,)`` seeds per agent; power: ``(k,)``.
+        observed_seeds: the runs the agent has now.
+        alpha: significance level.
     """
-    from rlbench.analysis_options import select_configs
 
-    selection = select_configs(trials, "base")
-    return selection.trials, selection.n_left_out
+    agent: str
+    reference: str
+    effect: float
+    std_agent: float
+    std_reference: float
+    n_seeds: tuple[int, ...]
+    power: tuple[float, ...]
+    observed_seeds: int
+    alpha: float
+    method: str = "Welch t-test, noncentral t"
+
+
+def power_curves(
+    comparison: Comparison, alpha: float = 0.05, max_seeds: int = 100
+) -> dict[str, list[PowerCurve]]:
+    """Per env, power vs seeds for each agent against the best one (Colas et al. 2018).
+
+    The effect is the observed difference of means to the agent with the best
+    mean on the env, and each agent's observed std (``comparison``'s task
+    summaries) is assumed; pairs with zero spread or no difference are skipped.
+
+    Returns:
+        ``{env: [PowerCurve, ...]}``.
+    """
+    grid = np.arange(2, max_seeds + 1)
+    out: dict[str, list[PowerCurve]] = {}
+    for column, env in enumerate(comparison.envs):
+        tasks = {a.agent: a.tasks[column] for a in comparison.agents}
+        best = max(tasks, key=lambda name: tasks[name].mean)
+        curves = []
+        for agent, task in tasks.items():
+            reference = tasks[best]
+            effect = reference.mean - task.mean
+            spreads = (task.std, reference.std)
+            if agent == best or effect <= 0 or not all(np.isfinite(spreads)):
+                continue
+            if task.std == 0 and reference.std == 0:
+                continue
+            power = welch_power(grid, effect, reference.std, task.std, alpha)
+            curves.append(
+                PowerCurve(
+                    agent,
+                    best,
+                    float(effect),
+                    float(task.std),
+                    float(reference.std),
+                    tuple(int(n) for n in grid),
+                    tuple(float(p) for p in power),
+                    int(task.n_runs),
+                    float(alpha),
+                )
+            )
+        out[env] = curves
+    return out

@@ -29,14 +29,21 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.stats
 
+from rlbench.defaults import SEED
 from rlbench.errors import InputError, UnknownNameError
-from rlbench.stats import _data
-from rlbench.stats._data import Seed
+from rlbench.stats import arrays, resampling
+from rlbench.stats.arrays import Seed
 from rlbench.stats.comparisons import ALTERNATIVES, _t_p_value, welch_statistic
 from rlbench.stats.results import FalsePositiveResult, PowerResult
 
 TESTS = ("welch", "t_test", "mann_whitney", "ks")
 SIDES = ("one", "two")
+MAX_SEEDS = 10_000
+"""Where the search for the seeds needed stops: beyond it no study is practical."""
+NULL_DRAWS = 10_000
+"""Pairs of groups per N of a false-positive rate: its standard error stays below 0.5 %."""
+BOOTSTRAP_NULL_DRAWS = 1_000
+"""Pairs per N of the bootstrap test's rate: each pair runs its own bootstrap."""
 POWER_METHODS = {
     "one": (
         "Colas et al. 2018 compute_beta: one-sided t(1 - alpha, nu), "
@@ -125,6 +132,37 @@ def colas_power(
     return 1.0 - scipy.stats.t.cdf(critical - shift, dof)
 
 
+def _first_reaching(
+    power: float,
+    effect: float,
+    std_x: float,
+    std_y: float,
+    alpha: float,
+    sided: str,
+    max_seeds: int,
+) -> tuple[int | None, float]:
+    """The smallest N in ``2..max_seeds`` whose power reaches ``power``, and its power.
+
+    Returns:
+        ``(N, power at N)``, or ``(None, power at max_seeds)`` when none reaches it.
+    """
+    found, achieved = None, float("nan")
+    for low, high in ((2, 256), (256, max_seeds + 1)):  # most answers are small
+        candidates = np.arange(low, min(high, max_seeds + 1))
+        if candidates.size == 0:
+            continue
+        if sided == "one":
+            powers = colas_power(candidates, effect, std_x, std_y, alpha)
+        else:
+            powers = welch_power(candidates, effect, std_x, std_y, alpha, "two-sided")
+        reached = np.flatnonzero(powers >= power)
+        achieved = float(powers[reached[0]] if reached.size else powers[-1])
+        if reached.size:
+            found = int(candidates[reached[0]])
+            break
+    return found, achieved
+
+
 def seeds_needed(
     pilot: np.ndarray | Sequence[float],
     effect: float,
@@ -132,7 +170,7 @@ def seeds_needed(
     power: float = 0.8,
     pilot_other: np.ndarray | Sequence[float] | None = None,
     sided: str = "two",
-    max_seeds: int = 10_000,
+    max_seeds: int = MAX_SEEDS,
     nan_policy: str = "raise",
 ) -> PowerResult:
     """Seeds per agent for Welch's test to detect ``effect`` (Colas et al. 2018, Sec. 5).
@@ -166,30 +204,17 @@ def seeds_needed(
         raise InputError(f"alpha and power must be in (0, 1), got {alpha} and {power}")
     if effect == 0:
         raise InputError("effect must be non-zero: no number of seeds detects a zero difference")
-    runs, excluded = _data.sample_runs(pilot, nan_policy, "pilot")
+    runs, excluded = arrays.sample_runs(pilot, nan_policy, "pilot")
     if runs.size < 2:
         raise InputError("the pilot needs at least 2 runs to estimate a standard deviation")
     std_x = float(runs.std(ddof=1))
     std_y = std_x
     if pilot_other is not None:
-        other, other_excluded = _data.sample_runs(pilot_other, nan_policy, "pilot_other")
+        other, other_excluded = arrays.sample_runs(pilot_other, nan_policy, "pilot_other")
         if other.size < 2:
             raise InputError("pilot_other needs at least 2 runs")
         std_y, excluded = float(other.std(ddof=1)), excluded + other_excluded
-    found, achieved = None, float("nan")
-    for low, high in ((2, 256), (256, max_seeds + 1)):  # most answers are small
-        candidates = np.arange(low, min(high, max_seeds + 1))
-        if candidates.size == 0:
-            continue
-        if sided == "one":
-            powers = colas_power(candidates, effect, std_x, std_y, alpha)
-        else:
-            powers = welch_power(candidates, effect, std_x, std_y, alpha, "two-sided")
-        reached = np.flatnonzero(powers >= power)
-        achieved = float(powers[reached[0]] if reached.size else powers[-1])
-        if reached.size:
-            found = int(candidates[reached[0]])
-            break
+    found, achieved = _first_reaching(power, effect, std_x, std_y, alpha, sided, max_seeds)
     return PowerResult(
         n_seeds=found,
         achieved_power=achieved,
@@ -246,7 +271,7 @@ def _draw_groups(
             f"({'2 <= N' if replace else '2 <= N <= n / 2, two disjoint groups'})"
         )
     if replace:
-        return values[_data.uniform_indices(rng, (reps, 2 * size), values.size)]
+        return values[resampling.uniform_indices(rng, (reps, 2 * size), values.size)]
     chunk = max(1, 2_000_000 // values.size)
     blocks = [
         np.argsort(rng.random((min(chunk, reps - start), values.size)), axis=1)[:, : 2 * size]
@@ -266,8 +291,8 @@ def false_positive_rate(
     sample_sizes: Sequence[int] = (2, 3, 5, 10),
     test: str = "welch",
     alpha: float = 0.05,
-    reps: int = 10_000,
-    seed: Seed = 0,
+    reps: int = NULL_DRAWS,
+    seed: Seed = SEED,
     replace: bool = False,
     nan_policy: str = "raise",
 ) -> FalsePositiveResult:
@@ -290,9 +315,9 @@ def false_positive_rate(
         nan_policy: ``'raise'`` or ``'omit'``.
     """
     _check_test(test)
-    _data.check_reps(reps)
-    values, excluded = _data.sample_runs(runs, nan_policy, "runs")
-    rng, seed_value = _data.make_rng(seed)
+    arrays.check_reps(reps)
+    values, excluded = arrays.sample_runs(runs, nan_policy, "runs")
+    rng, seed_value = resampling.make_rng(seed)
     rates = []
     for size in sample_sizes:  # a loop over N, not over resamples
         groups = _draw_groups(rng, values, reps, size, replace)
@@ -315,9 +340,9 @@ def bootstrap_false_positive_rate(
     runs: np.ndarray | Sequence[float],
     sample_sizes: Sequence[int] = (5, 10),
     alpha: float = 0.05,
-    reps: int = 1_000,
-    boot_reps: int = 1_000,
-    seed: Seed = 0,
+    reps: int = BOOTSTRAP_NULL_DRAWS,
+    boot_reps: int = BOOTSTRAP_NULL_DRAWS,
+    seed: Seed = SEED,
     replace: bool = False,
     nan_policy: str = "raise",
 ) -> FalsePositiveResult:
@@ -339,10 +364,10 @@ def bootstrap_false_positive_rate(
         replace: draw the groups with replacement, or without (default, the paper's).
         nan_policy: ``'raise'`` or ``'omit'``.
     """
-    _data.check_reps(reps)
-    _data.check_reps(boot_reps)
-    values, excluded = _data.sample_runs(runs, nan_policy, "runs")
-    rng, seed_value = _data.make_rng(seed)
+    arrays.check_reps(reps)
+    arrays.check_reps(boot_reps)
+    values, excluded = arrays.sample_runs(runs, nan_policy, "runs")
+    rng, seed_value = resampling.make_rng(seed)
     rates = []
     for size in sample_sizes:
         groups = _draw_groups(rng, values, reps, size, replace).reshape(reps, 2, size)
@@ -350,7 +375,7 @@ def bootstrap_false_positive_rate(
         rejected = 0
         for start in range(0, reps, chunk):
             block = groups[start : start + chunk]  # (b, 2, N)
-            index = _data.uniform_indices(rng, (len(block), 2, boot_reps, size), size)
+            index = resampling.uniform_indices(rng, (len(block), 2, boot_reps, size), size)
             resampled = np.take_along_axis(block[:, :, None, :], index, axis=3).mean(axis=3)
             difference = resampled[:, 0] - resampled[:, 1]  # (b, boot_reps)
             lower = np.quantile(difference, alpha / 2, axis=1)

@@ -14,13 +14,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from rlbench.defaults import CONFIDENCE, SEED
 from rlbench.errors import InputError, UnknownNameError
-from rlbench.stats import _data
-from rlbench.stats._data import Seed
-from rlbench.stats.bootstrap import CHUNK_ELEMENTS, percentile_bounds
+from rlbench.stats import arrays, resampling
+from rlbench.stats.arrays import Seed
+from rlbench.stats.resampling import CHUNK_ELEMENTS, percentile_bounds
 from rlbench.stats.results import Interval
 
 SampleStatistic = Callable[..., np.ndarray]
+SAMPLE_RESAMPLES = 10_000
+"""Resamples of one sample's CI: BCa reads tail quantiles, which 2,000 leave noisy."""
 _SAMPLE_STATISTICS: dict[str, SampleStatistic] = {
     "mean": np.mean,
     "median": np.median,
@@ -62,9 +65,9 @@ def sample_interval(
     sample: np.ndarray | Sequence[float],
     statistic: str | SampleStatistic = "mean",
     method: str = "bca",
-    reps: int = 10_000,
-    seed: Seed = 0,
-    confidence: float = 0.95,
+    reps: int = SAMPLE_RESAMPLES,
+    seed: Seed = SEED,
+    confidence: float = CONFIDENCE,
     nan_policy: str = "raise",
 ) -> Interval:
     """Bootstrap CI of a statistic of one sample of runs (one task, one agent).
@@ -90,17 +93,17 @@ def sample_interval(
         name, function = statistic, _SAMPLE_STATISTICS[statistic]
     else:
         name, function = getattr(statistic, "__name__", "statistic"), statistic
-    _data.check_reps(reps)
-    _data.check_confidence(confidence)
-    runs, excluded = _data.sample_runs(sample, nan_policy)
+    arrays.check_reps(reps)
+    arrays.check_confidence(confidence)
+    runs, excluded = arrays.sample_runs(sample, nan_policy)
     if method == "bca" and runs.size < 2:
         raise InputError("BCa needs at least 2 runs (for the jackknife)")
-    rng, seed_value = _data.make_rng(seed)
+    rng, seed_value = resampling.make_rng(seed)
     distribution = np.empty(reps)
     chunk = max(1, CHUNK_ELEMENTS // runs.size)
     for start in range(0, reps, chunk):
         stop = min(reps, start + chunk)
-        indices = _data.uniform_indices(rng, (stop - start, runs.size), runs.size)
+        indices = resampling.uniform_indices(rng, (stop - start, runs.size), runs.size)
         distribution[start:stop] = function(runs[indices], axis=-1)
     estimate = float(function(runs, axis=-1))
     if method == "bca":

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
+from rlbench.defaults import CONFIDENCE
 from rlbench.errors import InputError
+from rlbench.stats.resampling import binomial_interval
 
 UNITS = {"steps": "threshold_step", "episodes": "threshold_episodes"}
 COLUMNS = ("agent", "env", "unit", "budget", "n_runs", "n_success", "n_failed", "rate",
@@ -46,7 +47,7 @@ def success_by_budget(
     unit: str = "steps",
     budgets: Sequence[float] | None = None,
     curves: pd.DataFrame | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE,
 ) -> pd.DataFrame:
     """The success rate per (agent, env) against the budget, with Clopper-Pearson CIs.
 
@@ -96,9 +97,9 @@ def success_by_budget(
         for budget in sorted({float(b) for b in grid if b <= horizon}):
             success = np.isfinite(reached) & (reached <= budget)
             n, k = len(group), int(success.sum())
-            ci = scipy_stats.binomtest(k, n).proportion_ci(confidence, method="exact")
+            low, high = binomial_interval(k, n, confidence, method="exact")
             rows.append((str(agent), str(env), unit, budget, n, k, int((failed & ~success).sum()),
-                         k / n, float(ci.low), float(ci.high), horizon))  # fmt: skip
+                         k / n, low, high, horizon))  # fmt: skip
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

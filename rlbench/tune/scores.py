@@ -21,10 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from rlbench.defaults import CONFIDENCE, RESAMPLES, SEED
 from rlbench.stats import iqm
-from rlbench.stats.bootstrap import percentile_bounds
-
-CONFIDENCE = 0.95
+from rlbench.stats.resampling import make_rng, percentile_bounds, trimmed_mean
 
 
 def seed_scores(
@@ -63,7 +62,7 @@ def estimate_name(stat: str) -> str:
     return "mean" if stat == "lower_ci" else stat
 
 
-def statistic(scores: np.ndarray, stat: str, reps: int = 2000, seed: int = 0) -> float:
+def statistic(scores: np.ndarray, stat: str, reps: int = RESAMPLES, seed: int = SEED) -> float:
     """The objective of ``(n_seeds,)`` scores; NaN when any score is NaN."""
     scores = np.asarray(scores, dtype=np.float64)
     if not np.all(np.isfinite(scores)):
@@ -88,20 +87,20 @@ def _bootstrap(scores: np.ndarray, stat: str, reps: int, seed: int) -> np.ndarra
     Not `rlbench.stats.stratified_bootstrap`: its ``median`` is rliable's median
     over tasks of per-task means, and here a sample is one task's seeds.
     """
-    from scipy.stats import trim_mean
-
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    rng, _ = make_rng(seed)  # default_rng(seed): the stream of default_rng(SeedSequence(seed))
     resampled = scores[rng.integers(0, len(scores), size=(reps, len(scores)))]
     if stat == "mean":
         return resampled.mean(axis=1)
     if stat == "median":
         return np.median(resampled, axis=1)
     if stat == "iqm":
-        return np.asarray(trim_mean(resampled, 0.25, axis=1))
+        return trimmed_mean(resampled, axis=1, summation="partition")
     raise ValueError(f"unknown statistic {stat!r}")
 
 
-def interval(scores: np.ndarray, stat: str, reps: int = 2000, seed: int = 0) -> dict[str, Any]:
+def interval(
+    scores: np.ndarray, stat: str, reps: int = RESAMPLES, seed: int = SEED
+) -> dict[str, Any]:
     """The estimate of ``(n_seeds,)`` scores with its percentile-bootstrap CI.
 
     Returns:
@@ -124,7 +123,7 @@ def interval(scores: np.ndarray, stat: str, reps: int = 2000, seed: int = 0) -> 
 
 
 def optimism(
-    in_sample: np.ndarray, held_out: np.ndarray, stat: str, reps: int = 2000, seed: int = 0
+    in_sample: np.ndarray, held_out: np.ndarray, stat: str, reps: int = RESAMPLES, seed: int = SEED
 ) -> dict[str, Any]:
     """In-sample minus held-out estimate, with a CI from independent resamples of each side.
 

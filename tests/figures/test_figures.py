@@ -126,3 +126,30 @@ def test_sensitivity_needs_perturbations(tmp_path):
                            seeds=3, perturbed=False)  # fmt: skip
     with pytest.raises(InputError, match="no perturbed configs"):
         ReportData(rlbench.load(folder)).figure("sensitivity")
+
+
+def test_an_agent_keeps_its_colour_in_the_sensitivity_figures(report):
+    """Only beta has perturbed configs: the sensitivity figures draw that subset, and
+    beta keeps the colour the report's other figures give it (not the subset's first)."""
+    from rlbench.report.data import sensitivity_analysis, sensitivity_figures
+
+    beta = report.colors["beta"]
+    assert beta == PALETTE[1]
+    curves = report.figure("curves").axes[0]
+    assert _line_colors(curves)[AGENTS.index("beta")] == beta.lower()
+    sensitivity = report.figure("sensitivity")
+    drawn = {
+        line.get_label(): mcolors.to_hex(line.get_color())
+        for axis in sensitivity.axes
+        for line in axis.get_lines()
+        if not line.get_label().startswith("_")
+    }
+    assert drawn == {"beta": beta.lower()}
+    result = sensitivity_analysis(report.all_trials, report.options)
+    figures = sensitivity_figures(result, colors=report.colors)
+    success = figures[1][3]
+    try:
+        bars = [p for axis in success().axes for p in axis.patches]
+    except InputError:  # no env with a threshold: no success rates to colour
+        bars = []
+    assert all(mcolors.to_hex(bar.get_facecolor()) == beta.lower() for bar in bars)

@@ -17,7 +17,8 @@ import rlbench
 from rlbench.commands.compare_cmd import compare_command, power_command
 from rlbench.errors import InputError
 from rlbench.stats import aggregate_intervals, holm, probability_of_improvement, welch_test
-from rlbench.stats.frame import compare, power, score_matrices
+from rlbench.stats.frame import compare, power
+from rlbench.stats.trial_scores import score_matrices
 
 RANDOM = {"Hop": 0.0, "Swim": 10.0}
 REFERENCE = {"Hop": 100.0, "Swim": 110.0}
@@ -180,9 +181,9 @@ def cli(monkeypatch):
     monkeypatch.setattr(
         rlbench, "load", lambda path: types.SimpleNamespace(trials=trials), raising=False
     )
-    cards = types.ModuleType("rlbench.cards")
-    cards.env_reference_scores = lambda envs: (RANDOM, REFERENCE)
-    monkeypatch.setitem(sys.modules, "rlbench.cards", cards)
+    from rlbench import cards
+
+    monkeypatch.setattr(cards, "env_reference_scores", lambda envs: (RANDOM, REFERENCE))
     app = typer.Typer()
     app.command("compare")(compare_command)
     app.command("power")(power_command)
@@ -234,3 +235,26 @@ def test_commands_do_not_import_torch():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_power_curves_against_the_best_agent_by_hand():
+    """Each env: the agent with the lower mean against the best one, with Welch's
+    power at the observed difference and the observed stds (worst-scored failures)."""
+    from rlbench.stats import welch_power
+    from rlbench.stats.frame import power_curves
+
+    comparison = compare(_trials(), reps=50)
+    curves = power_curves(comparison, alpha=0.1, max_seeds=12)
+    assert list(curves) == ["Hop", "Swim"]
+    for column, env in enumerate(comparison.envs):
+        tasks = {a.agent: a.tasks[column] for a in comparison.agents}
+        (curve,) = curves[env]
+        best = max(tasks, key=lambda name: tasks[name].mean)
+        other = next(name for name in tasks if name != best)
+        assert (curve.reference, curve.agent) == (best, other)
+        effect = tasks[best].mean - tasks[other].mean
+        assert curve.effect == pytest.approx(effect)
+        assert curve.n_seeds == tuple(range(2, 13)) and curve.alpha == 0.1
+        expected = welch_power(np.arange(2, 13), effect, tasks[best].std, tasks[other].std, 0.1)
+        np.testing.assert_allclose(curve.power, expected)
+        assert curve.observed_seeds == tasks[other].n_runs

@@ -185,7 +185,7 @@ def test_seed_split_hand_case_and_sampling():
 def test_bootstrap_false_positive_rate_by_hand():
     """One pair, redone step by step with the same generator calls."""
     from rlbench.stats import bootstrap_false_positive_rate
-    from rlbench.stats._data import uniform_indices
+    from rlbench.stats.resampling import uniform_indices
 
     runs = np.array([0.0, 1.0, 2.0, 3.0, 10.0, 11.0, 12.0, 13.0])
     result = bootstrap_false_positive_rate(runs, (4,), alpha=0.05, reps=1, boot_reps=500, seed=7)

@@ -105,7 +105,7 @@ def test_failing_a_run_never_helps_an_agent(scores, data):
     failure never raises its mean, nor its probability of beating an identical twin."""
     import pandas as pd
 
-    from rlbench.stats.frame import score_matrices
+    from rlbench.stats.trial_scores import score_matrices
 
     fails = data.draw(st.lists(st.booleans(), min_size=scores.size, max_size=scores.size))
     rows = []

@@ -1,4 +1,4 @@
-"""Input checks shared by the statistics modules: scores, NaN policy, seeds.
+"""Score arrays and their checks: the types (scores, seeds), the NaN policy, levels.
 
 Scores come as a ``(num_runs, num_tasks)`` matrix (rliable's layout), as a
 sequence of 1-D arrays (one per task; ragged run counts allowed) or, for
@@ -26,6 +26,7 @@ _NAN_POLICIES = ("raise", "omit")
 
 
 def check_nan_policy(nan_policy: str) -> None:
+    """Raises `InputError` unless ``nan_policy`` is ``'raise'`` or ``'omit'``."""
     if nan_policy not in _NAN_POLICIES:
         raise InputError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
 
@@ -115,37 +116,13 @@ def sample_runs(
     return kept[0], n_bad
 
 
-def make_rng(seed: Seed) -> tuple[np.random.Generator, int | None]:
-    """A Generator from an explicit seed, and the seed to report (int or None).
-
-    Raises:
-        InputError: when ``seed`` is None (the bootstrap must be reproducible).
-    """
-    if isinstance(seed, np.random.Generator):
-        return seed, None
-    if isinstance(seed, np.random.SeedSequence):
-        return np.random.default_rng(seed), None
-    if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InputError(f"seed must be an int or a numpy Generator, got {seed!r}")
-    return np.random.default_rng(int(seed)), int(seed)
-
-
 def check_confidence(confidence: float) -> None:
+    """Raises `InputError` unless ``confidence`` lies in (0, 1)."""
     if not 0.0 < confidence < 1.0:
         raise InputError(f"confidence must be in (0, 1), got {confidence!r}")
 
 
 def check_reps(reps: int) -> None:
+    """Raises `InputError` unless ``reps`` is a positive int."""
     if isinstance(reps, bool) or not isinstance(reps, (int, np.integer)) or reps < 1:
         raise InputError(f"reps must be a positive int, got {reps!r}")
-
-
-def uniform_indices(rng: np.random.Generator, size: tuple[int, ...], high: np.ndarray | int):
-    """Indices uniform on ``[0, high)``, one 64-bit draw each.
-
-    One double per index (``floor(u * high)``) keeps the stream independent of
-    how the resamples are chunked: chunk sizes never change a result.
-    """
-    draws = rng.random(size)
-    draws *= high
-    return draws.astype(np.intp)

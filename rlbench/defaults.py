@@ -14,3 +14,6 @@ CONFIDENCE = 0.95
 
 SEED = 0
 """Seed of the bootstrap resamples."""
+
+CONFIG_POLICIES = ("base", "all")
+"""Which configs a comparison of agents uses: each agent's base config, or every config."""
