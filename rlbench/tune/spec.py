@@ -36,14 +36,14 @@ from rlbench.cards import (
     env_reference_scores,
 )
 from rlbench.errors import SpecError, UnknownNameError
-from rlbench.models import Model as _Model
+from rlbench.models import Model
 from rlbench.schema_errors import translate
 from rlbench.spec import Suite
 
 STATS = ("mean", "iqm", "median", "lower_ci")
 
 
-class SpaceEntry(_Model):
+class SpaceEntry(Model):
     """Where one hyperparameter is searched: a range on a scale, or a list of choices."""
 
     low: float | None = None
@@ -69,12 +69,12 @@ class SpaceEntry(_Model):
         return self
 
 
-class Objective(_Model):
+class Objective(Model):
     metric: Literal["auc", "final_return", "best_return"] = "auc"
     stat: Literal["mean", "iqm", "median", "lower_ci"] = "mean"
 
 
-class TuneSpec(_Model):
+class TuneSpec(Model):
     """The validated ``tune:`` section (schema only; see `resolve` for the card checks)."""
 
     agent: str
