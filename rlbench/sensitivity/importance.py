@@ -33,12 +33,12 @@ def importance(table: ConfigTable, settings: Settings) -> tuple[Importance | Non
     ]
 
 
-def _grid_importance(table, rows, settings):
+def _full_grid(table, rows):
+    """(names, shape, rows in grid order), or (None, reason) when no fANOVA applies."""
     names = [n for n in table.varying() if len({repr(table.hparams[r].get(n)) for r in rows}) > 1]
     if len(names) < 2:
-        return None, [
-            f"the grid varies {len(names)} hyperparameter(s): importance needs at least two"
-        ]
+        varied = f"the grid varies {len(names)} hyperparameter(s)"
+        return None, f"{varied}: importance needs at least two"
     levels = [sorted({repr(table.hparams[r].get(n)) for r in rows}) for n in names]
     cell = {
         tuple(
@@ -49,11 +49,18 @@ def _grid_importance(table, rows, settings):
     }
     shape = tuple(len(level) for level in levels)
     if len(cell) != len(rows) or len(cell) != math.prod(shape):
-        return None, [
+        return None, (
             f"the grid configs ({len(rows)}) do not fill the full grid of "
             f"{' x '.join(map(str, shape))}: no fANOVA (dropped infeasible configs?)"
-        ]
-    order = [cell[index] for index in np.ndindex(*shape)]
+        )
+    return (names, shape, [cell[index] for index in np.ndindex(*shape)]), None
+
+
+def _grid_importance(table, rows, settings):
+    grid, reason = _full_grid(table, rows)
+    if grid is None:
+        return None, [reason]
+    names, shape, order = grid
     scores = table.scores[order]
     observed = est.statistic(scores, settings.stat)
     if not np.isfinite(observed).all():

@@ -71,7 +71,33 @@ def rank(
     Returns:
         The ranking (None with fewer than two eligible agents) and notes.
     """
-    notes = []
+    notes: list[str] = []
+    per_agent = _changes_per_agent(tables, references, settings, notes)
+    if len(per_agent) < 2:
+        return None, notes
+    agents = [_agent_sensitivity(agent, per_agent[agent], settings) for agent in sorted(per_agent)]
+    pairs = _pairs(per_agent, settings, notes)
+    if len({a.perturbations for a in agents}) > 1:
+        notes.append(
+            "the agents were perturbed differently (see the perturbations column): "
+            "their sensitivities are not like for like"
+        )
+    if len({a.envs for a in agents}) > 1:
+        notes.append(
+            "the agents ran on different envs: overall sensitivities average "
+            "different envs; pairwise differences use the shared envs only"
+        )
+    agents.sort(key=lambda a: (a.sensitivity.estimate, a.agent))
+    return Ranking(tuple(agents), tuple(pairs), "normalised (random = 0, reference = 1)"), notes
+
+
+def _changes_per_agent(
+    tables: list[ConfigTable],
+    references: dict[str, tuple[float, float]],
+    settings: Settings,
+    notes: list[str],
+) -> dict[str, dict[str, tuple]]:
+    """``{agent: {env: changes}}`` of the tables that can be ranked; notes say what is left out."""
     per_agent: dict[str, dict[str, tuple]] = {}
     for table in tables:
         if table.base is None or "one-at-a-time" not in table.kinds:
@@ -91,44 +117,42 @@ def rank(
         per_agent.setdefault(table.agent, {})[table.env] = _changes(
             table, references[table.env], settings
         )
-    if len(per_agent) < 2:
-        return None, notes
-    agents = []
-    for agent in sorted(per_agent):
-        envs = sorted(per_agent[agent])
-        entries = [per_agent[agent][env] for env in envs]
-        runs = tuple(e[4] for e in entries)
-        per_env = tuple(
-            settings.interval(CHANGE, e[0], e[1], METHOD, (e[4],), e[3]) for e in entries
-        )
-        overall = settings.interval(
-            CHANGE,
-            np.mean([e[0] for e in entries]),
-            np.mean([e[1] for e in entries], axis=0),
-            METHOD,
-            runs,
-            sum(e[3] for e in entries),
-        )
-        drop = settings.interval(
-            DROP,
-            np.mean([e[5] for e in entries]),
-            np.mean([e[6] for e in entries], axis=0),
-            METHOD,
-            runs,
-            sum(e[3] for e in entries),
-        )
-        labels = sorted({label for e in entries for label in e[2]})
-        agents.append(
-            AgentSensitivity(
-                agent,
-                tuple(envs),
-                overall,
-                per_env,
-                tuple(labels),
-                sum(e[3] for e in entries),
-                drop,
-            )
-        )
+    return per_agent
+
+
+def _agent_sensitivity(
+    agent: str, changes: dict[str, tuple], settings: Settings
+) -> AgentSensitivity:
+    """One agent's sensitivity over its envs (mean of the per-env changes) and per env."""
+    envs = sorted(changes)
+    entries = [changes[env] for env in envs]
+    runs = tuple(e[4] for e in entries)
+    excluded = sum(e[3] for e in entries)
+    per_env = tuple(settings.interval(CHANGE, e[0], e[1], METHOD, (e[4],), e[3]) for e in entries)
+    overall = settings.interval(
+        CHANGE,
+        np.mean([e[0] for e in entries]),
+        np.mean([e[1] for e in entries], axis=0),
+        METHOD,
+        runs,
+        excluded,
+    )
+    drop = settings.interval(
+        DROP,
+        np.mean([e[5] for e in entries]),
+        np.mean([e[6] for e in entries], axis=0),
+        METHOD,
+        runs,
+        excluded,
+    )
+    labels = sorted({label for e in entries for label in e[2]})
+    return AgentSensitivity(agent, tuple(envs), overall, per_env, tuple(labels), excluded, drop)
+
+
+def _pairs(
+    per_agent: dict[str, dict[str, tuple]], settings: Settings, notes: list[str]
+) -> list[PairwiseSensitivity]:
+    """The difference of sensitivity of every pair of agents, over their shared envs."""
     pairs = []
     for x, y in itertools.combinations(sorted(per_agent), 2):
         common = sorted(set(per_agent[x]) & set(per_agent[y]))
@@ -137,29 +161,8 @@ def rank(
             continue
         diff_point = np.mean([per_agent[x][e][0] - per_agent[y][e][0] for e in common])
         diff_dist = np.mean([per_agent[x][e][1] - per_agent[y][e][1] for e in common], axis=0)
-        pairs.append(
-            PairwiseSensitivity(
-                x,
-                y,
-                tuple(common),
-                settings.interval(
-                    "difference of sensitivity (x - y)",
-                    diff_point,
-                    diff_dist,
-                    METHOD,
-                    (len(common),),
-                ),
-            )
+        interval = settings.interval(
+            "difference of sensitivity (x - y)", diff_point, diff_dist, METHOD, (len(common),)
         )
-    if len({a.perturbations for a in agents}) > 1:
-        notes.append(
-            "the agents were perturbed differently (see the perturbations column): "
-            "their sensitivities are not like for like"
-        )
-    if len({a.envs for a in agents}) > 1:
-        notes.append(
-            "the agents ran on different envs: overall sensitivities average "
-            "different envs; pairwise differences use the shared envs only"
-        )
-    agents.sort(key=lambda a: (a.sensitivity.estimate, a.agent))
-    return Ranking(tuple(agents), tuple(pairs), "normalised (random = 0, reference = 1)"), notes
+        pairs.append(PairwiseSensitivity(x, y, tuple(common), interval))
+    return pairs
