@@ -79,6 +79,7 @@ def _curve_rows(curves: np.ndarray, note: str) -> list[Row]:
     ]  # fmt: skip
 
 
+# long on purpose: one Row per reported quantity, in the comparison table's order
 def analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
     from rlbench.stats import seed_split, welch_test
 

@@ -228,6 +228,7 @@ def lqr_suite(scale: str) -> dict[str, Any]:
     return suite("mania2018-lqr", lqr, agents, paper_seeds(100), 1_000_000, 20_000, 10)
 
 
+# long on purpose: one Row per reported quantity, in the comparison table's order
 def lqr_analyse(results: Any, scale: str, out: Path) -> tuple[list[Row], str]:
     curves = results.curves
     if "metric.relative_cost" not in curves:

@@ -35,6 +35,7 @@ def _fmt(value: float, censored_at: float = math.nan) -> str:
     return "–" if math.isnan(value) else f"{value:,.0f}"
 
 
+# long on purpose: one Row per reported quantity, in the comparison table's order
 def _variant_rows(
     env: str, variant: str, chosen: dict[str, Any], times: np.ndarray, reached: np.ndarray
 ) -> tuple[list[Row], dict[str, Any]]:
