@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -129,22 +130,19 @@ def _agent_sensitivity(
     runs = tuple(e[4] for e in entries)
     excluded = sum(e[3] for e in entries)
     per_env = tuple(settings.interval(CHANGE, e[0], e[1], METHOD, (e[4],), e[3]) for e in entries)
-    overall = settings.interval(
-        CHANGE,
-        np.mean([e[0] for e in entries]),
-        np.mean([e[1] for e in entries], axis=0),
-        METHOD,
-        runs,
-        excluded,
-    )
-    drop = settings.interval(
-        DROP,
-        np.mean([e[5] for e in entries]),
-        np.mean([e[6] for e in entries], axis=0),
-        METHOD,
-        runs,
-        excluded,
-    )
+
+    def pooled(label: str, point: int, resampled: int) -> Any:
+        """The mean over envs of one estimate (entry ``point``) and its resamples."""
+        return settings.interval(
+            label,
+            np.mean([e[point] for e in entries]),
+            np.mean([e[resampled] for e in entries], axis=0),
+            METHOD,
+            runs,
+            excluded,
+        )
+
+    overall, drop = pooled(CHANGE, 0, 1), pooled(DROP, 5, 6)
     labels = sorted({label for e in entries for label in e[2]})
     return AgentSensitivity(agent, tuple(envs), overall, per_env, tuple(labels), excluded, drop)
 
