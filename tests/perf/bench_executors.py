@@ -1,4 +1,4 @@
-"""Per-trial overhead of the executors at scale (issue 8).
+"""Per-trial overhead of the executors at scale: driver time per trial, local vs Ray.
 
 Run: python tests/perf/bench_executors.py [N_TRIALS]
 

@@ -1,4 +1,4 @@
-"""Benchmarks of the harness (issue 2). Run: python tests/perf/bench_runner.py
+"""Benchmarks of the harness (runner, store, expansion). Run: python tests/perf/bench_runner.py
 
 Prints, each measured in this run against a reference in the same run:
   * harness overhead per trial: run_trial (random agent) minus the same env
