@@ -1,4 +1,6 @@
-"""Benchmarks of the harness (runner, store, expansion). Run: python tests/perf/bench_runner.py
+"""Benchmarks of the harness: overhead vs a plain loop, workers, --help, expand + load.
+
+Run: python tests/perf/bench_runner.py
 
 Prints, each measured in this run against a reference in the same run:
   * harness overhead per trial: run_trial (random agent) minus the same env
