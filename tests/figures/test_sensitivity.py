@@ -16,7 +16,7 @@ from rlbench.figures.sensitivity import (
 )
 from rlbench.figures.style import PALETTE, agent_colors
 from rlbench.sensitivity import analyse
-from tests.sensitivity.synthetic import frame, oat_trials
+from tests.sensitivity.synthetic import fragile_and_sturdy, frame, oat_trials
 
 REFERENCES = ({"E": 0.0}, {"E": 1.0})
 
@@ -29,13 +29,7 @@ def _close_figures():
 
 @pytest.fixture(scope="module")
 def result():
-    rng = np.random.default_rng(5)
-    fragile = {"lr": {0.5: -0.5, 2.0: -0.8}, "noise": {0.5: -0.3, 2.0: -0.4}}
-    sturdy = {"lr": {0.5: -0.02, 2.0: -0.05}, "noise": {0.5: 0.0, 2.0: -0.02}}
-    rows = oat_trials(
-        "fragile", "E", 1.0, fragile, 0.1, 8, rng, threshold=0.75, failed={("lrx2", 0)}
-    )
-    rows += oat_trials("sturdy", "E", 1.0, sturdy, 0.1, 8, rng, threshold=0.75)
+    rows = fragile_and_sturdy()
     return analyse(frame(rows), reps=200, references=REFERENCES)
 
 

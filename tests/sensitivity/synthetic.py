@@ -126,3 +126,15 @@ def oat_trials(
                 )
             )
     return rows
+
+
+def fragile_and_sturdy() -> list[dict]:
+    """Two one-at-a-time agents on env E: ``fragile`` loses much when perturbed (one of
+    its runs failed), ``sturdy`` almost nothing; 8 seeds, threshold 0.75."""
+    rng = np.random.default_rng(5)
+    fragile = {"lr": {0.5: -0.5, 2.0: -0.8}, "noise": {0.5: -0.3, 2.0: -0.4}}
+    sturdy = {"lr": {0.5: -0.02, 2.0: -0.05}, "noise": {0.5: 0.0, 2.0: -0.02}}
+    rows = oat_trials(
+        "fragile", "E", 1.0, fragile, 0.1, 8, rng, threshold=0.75, failed={("lrx2", 0)}
+    )
+    return rows + oat_trials("sturdy", "E", 1.0, sturdy, 0.1, 8, rng, threshold=0.75)

@@ -7,7 +7,7 @@ import pytest
 
 from rlbench.errors import InputError
 from rlbench.sensitivity import analyse
-from tests.sensitivity.synthetic import frame, grid_trials, oat_trials
+from tests.sensitivity.synthetic import fragile_and_sturdy, frame, grid_trials, oat_trials
 
 REFERENCES = ({"E": 0.0}, {"E": 1.0})
 
@@ -79,13 +79,7 @@ def test_fanova_interaction_share_of_main_effect_plus_noise_is_zero(seed):
 
 
 def test_one_at_a_time_agents_curves_success_and_ranking():
-    rng = np.random.default_rng(5)
-    fragile = {"lr": {0.5: -0.5, 2.0: -0.8}, "noise": {0.5: -0.3, 2.0: -0.4}}
-    sturdy = {"lr": {0.5: -0.02, 2.0: -0.05}, "noise": {0.5: 0.0, 2.0: -0.02}}
-    rows = oat_trials(
-        "fragile", "E", 1.0, fragile, 0.1, 8, rng, threshold=0.75, failed={("lrx2", 0)}
-    )
-    rows += oat_trials("sturdy", "E", 1.0, sturdy, 0.1, 8, rng, threshold=0.75)
+    rows = fragile_and_sturdy()
     result = analyse(frame(rows), reps=400, references=REFERENCES)
     curve = next(c for c in result.curves if (c.agent, c.param) == ("fragile", "lr"))
     assert [p.x for p in curve.points] == [0.5, 1.0, 2.0]
