@@ -33,20 +33,23 @@ def run_cli(
     )
 
 
+TINY_SUITE = {
+    "name": "t",
+    "envs": ["Pendulum-v1"],
+    "agents": [{"card": "random"}],
+    "seeds": 2,
+    "budget": {"steps": 400},
+    "eval": {"every": 200, "episodes": 2},
+}
+"""The smallest useful suite: a random agent, 2 seeds, 400 steps on Pendulum."""
+
+
 @pytest.fixture
 def suite_file(tmp_path):
     """Write a suite mapping to a YAML file; tiny random-agent defaults."""
 
     def write(name: str = "suite.yaml", **fields) -> Path:
-        body = {
-            "name": "t",
-            "envs": ["Pendulum-v1"],
-            "agents": [{"card": "random"}],
-            "seeds": 2,
-            "budget": {"steps": 400},
-            "eval": {"every": 200, "episodes": 2},
-        }
-        body.update(fields)
+        body = {**TINY_SUITE, **fields}
         path = tmp_path / name
         path.write_text(yaml.safe_dump(body, sort_keys=False))
         return path

@@ -13,16 +13,10 @@ from rlbench.cards import AgentCard, EnvCard
 from rlbench.errors import SpecError
 from rlbench.schema_errors import describe, translate
 from rlbench.spec import Suite
+from tests.conftest import TINY_SUITE
 from tests.test_bad_input import PYDANTIC_TEXTS
 
-SUITE = {
-    "name": "t",
-    "envs": ["Pendulum-v1"],
-    "agents": [{"card": "random"}],
-    "seeds": 2,
-    "budget": {"steps": 400},
-    "eval": {"every": 200, "episodes": 2},
-}
+SUITE = TINY_SUITE
 CARD = {"name": "x", "entry": "m:f", "hparams": {"a": {"type": "int", "default": 1}}}
 ENV = {"name": "E", "gym_id": "E-v0", "horizon": 10}
 
